@@ -1,0 +1,419 @@
+#!/usr/bin/env node
+/**
+ * The `sextant` command line: a thin layer over the SDK. `runCli(argv, io)` is the testable entry;
+ * the process entry at the bottom only wires it to stdout/stderr and sets the exit code.
+ */
+import { realpathSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError, Option } from "commander";
+import { SextantError } from "../core/errors.js";
+import type { Run, ViewType } from "../store/types.js";
+import { profileDataset } from "../tracking/capture/index.js";
+import { Sextant } from "../tracking/sextant.js";
+import { formatDuration, formatNumber, formatTime, keyValues, table, toJson } from "./format.js";
+
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+}
+
+interface GlobalOptions {
+  uri?: string;
+}
+
+function runStatus(r: Run): string {
+  return r.info.crashed ? "CRASHED" : r.info.status;
+}
+
+function duration(r: Run): number | null {
+  return r.info.endTime === null ? null : r.info.endTime - r.info.startTime;
+}
+
+/** Runs the CLI with `argv` (without the node and script entries); resolves to the exit code. */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const program = new Command("sextant")
+    .description("Sextant: track, compare and reproduce model-development runs")
+    .option(
+      "--uri <uri>",
+      "store to use (directory, file:, :memory:, postgres://); default $SEXTANT_TRACKING_URI or ./.sextant",
+    )
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, "")),
+      writeErr: (s) => io.err(s.replace(/\n$/, "")),
+    });
+
+  const open = async (): Promise<Sextant> => {
+    const g = program.opts<GlobalOptions>();
+    const env = io.env ?? process.env;
+    return Sextant.open({ uri: g.uri ?? env.SEXTANT_TRACKING_URI, cwd: io.cwd, capture: false });
+  };
+  const withClient = async <T>(fn: (sx: Sextant) => Promise<T>): Promise<T> => {
+    const sx = await open();
+    try {
+      return await fn(sx);
+    } finally {
+      await sx.close();
+    }
+  };
+
+  // ------------------------------------------------------------ experiments
+  const experiments = program.command("experiments").description("experiments in the store");
+  experiments
+    .command("list")
+    .description("list experiments with run counts and last activity")
+    .addOption(
+      new Option("--view <view>", "which experiments")
+        .choices(["active", "deleted", "all"])
+        .default("active"),
+    )
+    .option("--json", "machine-readable output")
+    .action(async (o: { view: ViewType; json?: boolean }) => {
+      await withClient(async (sx) => {
+        const list = await sx.listExperiments(o.view);
+        if (o.json) return io.out(toJson(list));
+        io.out(
+          table(
+            ["id", "name", "runs", "last run", "stage"],
+            list.map((e) => [
+              e.experimentId,
+              e.name,
+              String(e.runCount),
+              formatTime(e.lastRunStartTime),
+              e.lifecycleStage,
+            ]),
+          ),
+        );
+      });
+    });
+
+  // ------------------------------------------------------------ runs
+  const runs = program.command("runs").description("runs: list, show, compare, metric history");
+  runs
+    .command("list")
+    .description("search runs with the MLflow filter grammar")
+    .option(
+      "-e, --experiment <name>",
+      "experiment name (repeatable; default: every active experiment)",
+      collect,
+      [],
+    )
+    .option("-f, --filter <filter>", `e.g. "metrics.f1 > 0.5 and params.model = 'rf'"`)
+    .option("-o, --order-by <clause>", `e.g. "metrics.f1 DESC" (repeatable)`, collect, [])
+    .option("-n, --max-results <n>", "page size", (v) => Number.parseInt(v, 10), 100)
+    .option("--page-token <token>", "continue a previous listing")
+    .addOption(
+      new Option("--view <view>", "which runs").choices(["active", "deleted", "all"]).default("active"),
+    )
+    .option("--json", "machine-readable output")
+    .action(
+      async (o: {
+        experiment: string[];
+        filter?: string;
+        orderBy: string[];
+        maxResults: number;
+        pageToken?: string;
+        view: ViewType;
+        json?: boolean;
+      }) => {
+        await withClient(async (sx) => {
+          const experimentIds =
+            o.experiment.length > 0
+              ? await Promise.all(
+                  o.experiment.map(async (n) => (await sx.getExperimentByName(n)).experimentId),
+                )
+              : (await sx.listExperiments()).map((e) => e.experimentId);
+          const res = await sx.searchRuns({
+            experimentIds,
+            filter: o.filter,
+            orderBy: o.orderBy,
+            maxResults: o.maxResults,
+            pageToken: o.pageToken,
+            viewType: o.view,
+          });
+          if (o.json) return io.out(toJson(res));
+          const metricKeys = firstKeys(
+            res.runs.map((r) => Object.keys(r.data.metrics)),
+            6,
+          );
+          const paramKeys = firstKeys(
+            res.runs.map((r) => Object.keys(r.data.params)),
+            4,
+          );
+          io.out(
+            table(
+              [
+                "run id",
+                "name",
+                "status",
+                "started",
+                "duration",
+                ...paramKeys.map((k) => `params.${k}`),
+                ...metricKeys.map((k) => `metrics.${k}`),
+              ],
+              res.runs.map((r) => [
+                r.info.runId,
+                (r.info.parentRunId ? "└ " : "") + r.info.runName,
+                runStatus(r),
+                formatTime(r.info.startTime),
+                formatDuration(duration(r)),
+                ...paramKeys.map((k) => r.data.params[k] ?? ""),
+                ...metricKeys.map((k) => formatNumber(r.data.metrics[k])),
+              ]),
+            ),
+          );
+          io.out(
+            `${res.runs.length} run(s)${res.nextPageToken ? `; more with --page-token ${res.nextPageToken}` : ""}`,
+          );
+        });
+      },
+    );
+
+  runs
+    .command("show <runId>")
+    .description("one run: params, metrics, tags, datasets, code, environment, artifacts")
+    .option("--json", "machine-readable output")
+    .action(async (runId: string, o: { json?: boolean }) => {
+      await withClient(async (sx) => {
+        const run = await sx.getRun(runId);
+        const artifacts = await sx.listArtifacts(runId);
+        if (o.json) return io.out(toJson({ ...run, artifacts }));
+        io.out(renderRun(run, artifacts));
+      });
+    });
+
+  runs
+    .command("compare <runIds...>")
+    .description("params and metrics of runs side by side; rows that differ are marked *")
+    .option("--json", "machine-readable output")
+    .action(async (runIds: string[], o: { json?: boolean }) => {
+      if (runIds.length < 2) throw new SextantError("INVALID_ARGUMENT", "compare needs at least two run ids");
+      await withClient(async (sx) => {
+        const list = await Promise.all(runIds.map((id) => sx.getRun(id)));
+        const cmp = compareRuns(list);
+        if (o.json) return io.out(toJson(cmp));
+        const head = ["", "key", ...list.map((r) => `${r.info.runName || r.info.runId.slice(0, 8)}`)];
+        const rows = cmp.rows.map((row) => [
+          row.differs ? "*" : "",
+          row.key,
+          ...row.values.map((v) => v ?? "—"),
+        ]);
+        io.out(table(head, rows));
+        io.out(`${cmp.rows.filter((r) => r.differs).length} of ${cmp.rows.length} rows differ`);
+      });
+    });
+
+  runs
+    .command("history <runId> <key>")
+    .description("every point of one metric, in step order")
+    .option("--json", "machine-readable output")
+    .action(async (runId: string, key: string, o: { json?: boolean }) => {
+      await withClient(async (sx) => {
+        const points = await sx.getMetricHistory(runId, key);
+        if (o.json) return io.out(toJson(points));
+        io.out(
+          table(
+            ["step", "timestamp", key],
+            points.map((p) => [String(p.step), formatTime(p.timestamp), formatNumber(p.value)]),
+          ),
+        );
+        io.out(`${points.length} point(s)`);
+      });
+    });
+
+  // ------------------------------------------------------------ data
+  const data = program.command("data").description("datasets");
+  data
+    .command("hash <path>")
+    .description("content hash (sha256), size, rows, columns and schema of a file or directory")
+    .option("--json", "machine-readable output")
+    .action(async (path: string, o: { json?: boolean }) => {
+      const p = await profileDataset(resolve(io.cwd ?? process.cwd(), path));
+      if (o.json) return io.out(toJson(p));
+      io.out(
+        keyValues([
+          ["sha256", p.digest],
+          ["source", p.source],
+          ["format", p.format],
+          ["size", `${p.size} bytes`],
+          ["rows", p.rows === null ? "" : String(p.rows)],
+          ["columns", p.columns === null ? "" : String(p.columns)],
+          ["schema", p.schema ? p.schema.map((c) => `${c.name}:${c.type}`).join(", ") : ""],
+        ]),
+      );
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof SextantError) {
+      io.err(`error [${e.code}]: ${e.message}`);
+      return 1;
+    }
+    io.err(`error: ${(e as Error).stack ?? String(e)}`);
+    return 2;
+  }
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** The most common keys across runs, up to `n`, in first-seen order. */
+function firstKeys(lists: string[][], n: number): string[] {
+  const count = new Map<string, number>();
+  for (const l of lists) for (const k of l) count.set(k, (count.get(k) ?? 0) + 1);
+  return [...count.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k]) => k)
+    .sort();
+}
+
+export interface CompareRow {
+  key: string;
+  values: Array<string | null>;
+  differs: boolean;
+}
+
+/** Params, then latest metrics, of several runs aligned by key; `differs` when any two disagree. */
+export function compareRuns(runs: Run[]): { runIds: string[]; rows: CompareRow[] } {
+  const rows: CompareRow[] = [];
+  const section = (prefix: string, pick: (r: Run) => Record<string, string | number>) => {
+    const keys = [...new Set(runs.flatMap((r) => Object.keys(pick(r))))].sort();
+    for (const k of keys) {
+      const values = runs.map((r) => {
+        const v = pick(r)[k];
+        return v === undefined ? null : typeof v === "number" ? formatNumber(v) : v;
+      });
+      rows.push({ key: `${prefix}.${k}`, values, differs: new Set(values).size > 1 });
+    }
+  };
+  section("params", (r) => r.data.params);
+  section("metrics", (r) => r.data.metrics);
+  section("tags", (r) => r.data.tags);
+  return { runIds: runs.map((r) => r.info.runId), rows };
+}
+
+function renderRun(run: Run, artifacts: Array<{ path: string; size: number; sha256: string }>): string {
+  const i = run.info;
+  const parts: string[] = [];
+  parts.push(
+    keyValues([
+      ["run id", i.runId],
+      ["name", i.runName],
+      ["experiment", i.experimentId],
+      ["status", runStatus(run) + (i.lifecycleStage === "deleted" ? " (deleted)" : "")],
+      ["started", formatTime(i.startTime)],
+      ["ended", formatTime(i.endTime)],
+      ["duration", formatDuration(duration(run))],
+      ["parent", i.parentRunId ?? ""],
+      ["user", i.userId],
+      ["seed", i.seed === null ? "" : String(i.seed)],
+    ]),
+  );
+  const section = (title: string, body: string) => parts.push(`\n${title}\n${body}`);
+  const kv = (o: Record<string, string>) => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (Object.keys(run.data.params).length) section("params", keyValues(kv(run.data.params)));
+  if (run.metricSummaries.length) {
+    section(
+      "metrics",
+      table(
+        ["key", "last", "step", "min", "max", "points"],
+        run.metricSummaries.map((m) => [
+          m.key,
+          formatNumber(m.value),
+          String(m.step),
+          formatNumber(m.min),
+          formatNumber(m.max),
+          String(m.count),
+        ]),
+      ),
+    );
+  }
+  if (Object.keys(run.data.tags).length) section("tags", keyValues(kv(run.data.tags)));
+  if (run.datasets.length) {
+    section(
+      "datasets",
+      table(
+        ["name", "context", "sha256", "rows", "columns", "source"],
+        run.datasets.map((d) => [
+          d.name,
+          d.context,
+          d.digest.slice(0, 16),
+          String(d.rows ?? ""),
+          String(d.columns ?? ""),
+          d.source,
+        ]),
+      ),
+    );
+  }
+  if (run.code) {
+    const c = run.code as Record<string, unknown>;
+    const pairs: Array<[string, string]> = [];
+    if (c.commit !== undefined) pairs.push(["commit", `${String(c.commit)}${c.dirty ? " (dirty)" : ""}`]);
+    if (c.branch) pairs.push(["branch", String(c.branch)]);
+    if (c.diffArtifact) pairs.push(["diff", String(c.diffArtifact)]);
+    if (Array.isArray(c.command)) pairs.push(["command", c.command.join(" ")]);
+    if (c.cwd) pairs.push(["cwd", String(c.cwd)]);
+    if (pairs.length) section("code", keyValues(pairs));
+  }
+  if (run.environment) {
+    const e = run.environment as Record<string, unknown>;
+    const lock = e.lockfile as { path: string; sha256: string } | null;
+    section(
+      "environment",
+      keyValues([
+        ["node", String(e.node)],
+        ["os", `${String(e.platform)} ${String(e.osRelease)} ${String(e.arch)}`],
+        ["cpu", `${String(e.cpuModel)} ×${String(e.cpuCount)}`],
+        ["memory", `${String(e.totalMemoryMb)} MB`],
+        ["lockfile", lock ? `${lock.path} sha256:${lock.sha256.slice(0, 16)}` : ""],
+        [
+          "gpus",
+          Array.isArray(e.gpus) ? (e.gpus as Array<{ name: string }>).map((g) => g.name).join(", ") : "",
+        ],
+      ]),
+    );
+  }
+  if (artifacts.length) {
+    section(
+      "artifacts",
+      table(
+        ["path", "size", "sha256"],
+        artifacts.map((a) => [a.path, String(a.size), a.sha256.slice(0, 16)]),
+      ),
+    );
+  }
+  return parts.join("\n");
+}
+
+function isEntry(): boolean {
+  const argv1 = process.argv[1];
+  if (!argv1) return false;
+  try {
+    return realpathSync(argv1) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) {
+  runCli(process.argv.slice(2), {
+    out: (t) => process.stdout.write(`${t}\n`),
+    err: (t) => process.stderr.write(`${t}\n`),
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`${String(e)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,19 @@
+export { type Clock, ManualClock, systemClock } from "./clock.js";
+export { ERROR_CATALOG, type ErrorCode, type ErrorSpec, isSextantError, SextantError } from "./errors.js";
+export { sha256, sha256File } from "./hash.js";
+export { newRunId } from "./ids.js";
+export { Rng } from "./rng.js";
+export {
+  type KeyKind,
+  LIMITS,
+  paramToString,
+  pathNotUnique,
+  validateArtifactPath,
+  validateExperimentName,
+  validateKey,
+  validateMetric,
+  validateParamValue,
+  validateRunId,
+  validateRunName,
+  validateTagValue,
+} from "./validation.js";

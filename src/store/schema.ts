@@ -1,0 +1,114 @@
+/** Table types for Kysely. Columns are snake_case as stored; booleans are 0/1 integers. */
+import type { Generated } from "kysely";
+
+export interface SchemaVersionTable {
+  version: number;
+  applied_time: number;
+}
+
+export interface ExperimentsTable {
+  experiment_id: Generated<number>;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: string;
+  creation_time: number;
+  last_update_time: number;
+}
+
+export interface ExperimentTagsTable {
+  experiment_id: number;
+  key: string;
+  value: string;
+}
+
+export interface RunsTable {
+  run_id: string;
+  experiment_id: number;
+  run_name: string;
+  user_id: string;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  parent_run_id: string | null;
+  lifecycle_stage: string;
+  artifact_uri: string;
+  heartbeat_at: number;
+  crashed: number;
+  seed: number | null;
+  code: string | null;
+  environment: string | null;
+  deleted_time: number | null;
+}
+
+export interface KeyValueTable {
+  run_id: string;
+  key: string;
+  value: string;
+}
+
+export interface MetricSummaryTable {
+  run_id: string;
+  key: string;
+  /** NULL when the latest value is NaN (see last_nan), so comparisons never match NaN. */
+  last_value: number | null;
+  last_nan: number;
+  last_step: number;
+  last_timestamp: number;
+  min_value: number | null;
+  max_value: number | null;
+  count: number;
+  /** Number of chunks written; the next chunk's seq. */
+  chunks: number;
+}
+
+export interface MetricChunksTable {
+  run_id: string;
+  key: string;
+  seq: number;
+  n: number;
+  min_step: number;
+  max_step: number;
+  data: Uint8Array;
+}
+
+export interface DatasetsTable {
+  dataset_id: string;
+  experiment_id: number;
+  name: string;
+  digest: string;
+  source_type: string;
+  source: string;
+  size: number | null;
+  num_rows: number | null;
+  num_columns: number | null;
+  schema: string | null;
+  profile: string | null;
+}
+
+export interface RunInputsTable {
+  run_id: string;
+  dataset_id: string;
+  context: string;
+}
+
+export interface ArtifactsTable {
+  run_id: string;
+  path: string;
+  sha256: string;
+  size: number;
+  created_time: number;
+}
+
+export interface DB {
+  sextant_schema: SchemaVersionTable;
+  experiments: ExperimentsTable;
+  experiment_tags: ExperimentTagsTable;
+  runs: RunsTable;
+  params: KeyValueTable;
+  tags: KeyValueTable;
+  metric_summary: MetricSummaryTable;
+  metric_chunks: MetricChunksTable;
+  datasets: DatasetsTable;
+  run_inputs: RunInputsTable;
+  artifacts: ArtifactsTable;
+}

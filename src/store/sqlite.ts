@@ -1,0 +1,140 @@
+/**
+ * The embedded store: one SQLite file in WAL mode. Several processes may write at once: every
+ * write transaction starts with BEGIN IMMEDIATE (so it takes the write lock up front and never
+ * has to upgrade a read lock, which is what makes SQLITE_BUSY escape a busy handler), waits on
+ * the lock up to `busyTimeoutMs`, and is retried a few times before STORE_BUSY is raised.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { Kysely, type SqliteDatabase, SqliteDialect, sql } from "kysely";
+import { SextantError } from "../core/errors.js";
+import { KyselyStore, type KyselyStoreOptions } from "./kysely-store.js";
+import { migrate } from "./migrations.js";
+import type { DB } from "./schema.js";
+
+export interface SqliteStoreOptions extends KyselyStoreOptions {
+  /** How long one statement waits for another process's write lock (default 60 s). */
+  busyTimeoutMs?: number;
+  /** Clock reading for the migration record. */
+  now?: number;
+}
+
+const BUSY_RETRIES = 5;
+
+function isBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+}
+
+export class SqliteStore extends KyselyStore {
+  readonly kind = "sqlite";
+  readonly path: string;
+  readonly #raw: Database.Database;
+  #closed = false;
+
+  private constructor(path: string, raw: Database.Database, options: KyselyStoreOptions) {
+    super(
+      new Kysely<DB>({ dialect: new SqliteDialect({ database: cachingDatabase(raw) }) }),
+      "sqlite",
+      options,
+    );
+    this.path = path;
+    this.#raw = raw;
+  }
+
+  /** Opens (creating if needed) the database file at `path`, or an in-memory one for ":memory:". */
+  static async open(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    const raw = new Database(path, { timeout: options.busyTimeoutMs ?? 60_000 });
+    try {
+      await retryBusy(() => {
+        if (path !== ":memory:") raw.pragma("journal_mode = WAL");
+        raw.pragma("synchronous = NORMAL");
+        // Read through a memory map and keep more pages cached: searches touch many index pages.
+        raw.pragma("mmap_size = 1073741824");
+        raw.pragma("cache_size = -65536");
+        raw.pragma("foreign_keys = ON");
+      });
+    } catch (e) {
+      raw.close();
+      throw e;
+    }
+    const store = new SqliteStore(path, raw, options);
+    try {
+      await store.tx((t) => migrate(t, "sqlite", options.now ?? 0));
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+    return store;
+  }
+
+  protected async tx<T>(fn: (t: Kysely<DB>) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new SextantError("STORE_CLOSED", "the store was used after close()");
+    return retryBusy(() =>
+      this.db.connection().execute(async (conn) => {
+        await sql`BEGIN IMMEDIATE`.execute(conn);
+        try {
+          const result = await fn(conn);
+          await sql`COMMIT`.execute(conn);
+          return result;
+        } catch (e) {
+          if (this.#raw.inTransaction) await sql`ROLLBACK`.execute(conn);
+          throw e;
+        }
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.db.destroy();
+  }
+}
+
+async function retryBusy<T>(fn: () => T | Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isBusy(e)) throw e;
+      if (attempt >= BUSY_RETRIES) {
+        throw new SextantError(
+          "STORE_BUSY",
+          "the store stayed locked by other writers beyond the busy timeout",
+          {},
+          {
+            cause: e,
+          },
+        );
+      }
+    }
+  }
+}
+
+const STATEMENT_CACHE = 256;
+
+/**
+ * The database as Kysely's driver sees it, with prepared statements reused: the driver prepares
+ * every query it runs, and preparing costs more than running the small statements we issue.
+ */
+function cachingDatabase(raw: Database.Database): SqliteDatabase {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare: (text: string) => {
+      let stmt = cache.get(text);
+      if (stmt) {
+        // move to the back: the map's order is least recently used first
+        cache.delete(text);
+      } else {
+        stmt = raw.prepare(text);
+        if (cache.size >= STATEMENT_CACHE) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(text, stmt);
+      return stmt;
+    },
+  };
+}

@@ -1,0 +1,15 @@
+export * from "./capture/index.js";
+export {
+  ActiveRun,
+  type LogArtifactOptions,
+  type LogDatasetOptions,
+  type MetricOptions,
+} from "./run.js";
+export {
+  type CaptureOptions,
+  type MetricPoint,
+  type OpenOptions,
+  type SearchRunsOptions,
+  Sextant,
+  type StartRunOptions,
+} from "./sextant.js";

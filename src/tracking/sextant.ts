@@ -1,0 +1,434 @@
+/**
+ * The tracking client: `Sextant.open()` and everything a training script calls.
+ */
+import { userInfo } from "node:os";
+import { type Clock, systemClock } from "../core/clock.js";
+import { SextantError } from "../core/errors.js";
+import { Rng } from "../core/rng.js";
+import type { ArtifactStore } from "../store/artifacts.js";
+import type { SeriesColumns } from "../store/metric-codec.js";
+import { openStore } from "../store/open.js";
+import type {
+  ArtifactEntry,
+  Experiment,
+  ExperimentSummary,
+  HistoryQuery,
+  Run,
+  RunStatus,
+  SearchRunsResult,
+  Store,
+  ViewType,
+} from "../store/types.js";
+import {
+  type CodeVersion,
+  captureCodeVersion,
+  captureEnvironment,
+  type Environment,
+} from "./capture/index.js";
+import { ActiveRun, type RunHost } from "./run.js";
+
+export interface CaptureOptions {
+  /** Git commit, branch, dirty flag and the uncommitted diff (as the artifact `sextant/code.diff`). */
+  code?: boolean;
+  /** Node, OS, CPU, memory, lockfile hash, resolved dependency versions, GPUs. */
+  environment?: boolean;
+  /** The process's command line and working directory. */
+  command?: boolean;
+}
+
+export interface OpenOptions {
+  /** Store URI: a directory (embedded), `file:`, `:memory:` or `postgres://`. Default $SEXTANT_TRACKING_URI, else ./.sextant. */
+  uri?: string;
+  /** Where artifact blobs go for a PostgreSQL store (a directory); default $SEXTANT_ARTIFACTS_URI, else ./.sextant/artifacts. */
+  artifactsUri?: string;
+  /** Time source (default: the system clock). */
+  clock?: Clock;
+  /** What startRun captures; all on by default. `false` turns all off. */
+  capture?: CaptureOptions | false;
+  /** Working directory for relative paths and capture (default process.cwd()). */
+  cwd?: string;
+  /** User recorded on runs (default: the OS user). */
+  userId?: string;
+  /** How often a running run tells the store it is alive (default 10 s). */
+  heartbeatIntervalMs?: number;
+  /** A RUNNING run silent this long is shown as crashed (default 60 s). */
+  crashAfterMs?: number;
+  /** Buffered metric points that start a background write (default 100,000). */
+  flushPoints?: number;
+  /** Background write interval for buffered metrics (default 1 s). */
+  flushIntervalMs?: number;
+  /** Where warnings go (default: console.warn). */
+  onWarning?: (message: string) => void;
+}
+
+export interface StartRunOptions {
+  name?: string;
+  parentRunId?: string;
+  tags?: Record<string, string>;
+  /** Records the seed and gives the run a seeded generator, `run.rng`. */
+  seed?: number;
+  /** Experiment name (default: the one set with setExperiment, else "Default"). */
+  experiment?: string;
+  /** Overrides the client's capture settings for this run. */
+  capture?: CaptureOptions | false;
+}
+
+export interface SearchRunsOptions {
+  /** Experiments to search by id … */
+  experimentIds?: string[];
+  /** … or by name. Neither: the current experiment. */
+  experimentNames?: string[];
+  /** MLflow search grammar, plus OR and parentheses. */
+  filter?: string;
+  /** e.g. ["metrics.f1 DESC", "params.lr"]. */
+  orderBy?: string[];
+  maxResults?: number;
+  pageToken?: string | null;
+  viewType?: ViewType;
+}
+
+export interface MetricPoint {
+  step: number;
+  timestamp: number;
+  value: number;
+}
+
+const DIFF_ARTIFACT = "sextant/code.diff";
+
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? "unknown";
+  }
+}
+
+function resolveCapture(c: CaptureOptions | false | undefined): Required<CaptureOptions> {
+  if (c === false) return { code: false, environment: false, command: false };
+  return { code: c?.code ?? true, environment: c?.environment ?? true, command: c?.command ?? true };
+}
+
+export class Sextant {
+  readonly store: Store;
+  readonly artifacts: ArtifactStore;
+  /** The store location that was opened. */
+  readonly uri: string;
+  readonly clock: Clock;
+  readonly #options: OpenOptions;
+  readonly #cwd: string;
+  readonly #active = new Set<ActiveRun>();
+  readonly #host: RunHost;
+  #experiment: Experiment | null = null;
+  #heartbeatTimer: NodeJS.Timeout | null = null;
+  #flushTimer: NodeJS.Timeout | null = null;
+  #closed = false;
+  #codeCache: Promise<CodeVersion | null> | null = null;
+  #envCache: Promise<Environment> | null = null;
+  readonly #onBeforeExit = (): void => {
+    if (!this.#closed) void this.close();
+  };
+
+  private constructor(store: Store, artifacts: ArtifactStore, uri: string, options: OpenOptions) {
+    this.store = store;
+    this.artifacts = artifacts;
+    this.uri = uri;
+    this.#options = options;
+    this.clock = options.clock ?? systemClock;
+    this.#cwd = options.cwd ?? process.cwd();
+    const warn = options.onWarning ?? ((m: string) => console.warn(`[sextant] ${m}`));
+    this.#host = {
+      store,
+      artifacts,
+      clock: this.clock,
+      cwd: this.#cwd,
+      flushPoints: options.flushPoints ?? 100_000,
+      runEnded: (run) => {
+        this.#active.delete(run);
+        this.#updateTimers();
+      },
+      warn,
+    };
+  }
+
+  /**
+   * Opens the store named by `options.uri`, $SEXTANT_TRACKING_URI, or the embedded ./.sextant.
+   * @throws SextantError UNSUPPORTED_URI, STORE_UNAVAILABLE, STORE_SCHEMA_TOO_NEW
+   */
+  static async open(options: OpenOptions = {}): Promise<Sextant> {
+    const clock = options.clock ?? systemClock;
+    const opened = await openStore({
+      uri: options.uri,
+      artifactsUri: options.artifactsUri,
+      cwd: options.cwd,
+      now: clock.now(),
+    });
+    const sx = new Sextant(opened.store, opened.artifacts, opened.uri, options);
+    await sx.#sweepCrashed();
+    process.on("beforeExit", sx.#onBeforeExit);
+    return sx;
+  }
+
+  /** The experiment new runs go to. */
+  get experiment(): Experiment | null {
+    return this.#experiment;
+  }
+
+  /** Makes `name` the current experiment, creating it if needed. @throws INVALID_STATE if it is deleted */
+  async setExperiment(name: string): Promise<Experiment> {
+    const exp = await this.#getOrCreateExperiment(name);
+    this.#experiment = exp;
+    return exp;
+  }
+
+  async #getOrCreateExperiment(name: string): Promise<Experiment> {
+    const found = await this.store.getExperimentByName(name);
+    if (found) {
+      if (found.lifecycleStage === "deleted") {
+        throw new SextantError(
+          "INVALID_STATE",
+          `experiment '${name}' is deleted; restore it or pick another name`,
+          {
+            name,
+            experimentId: found.experimentId,
+          },
+        );
+      }
+      return found;
+    }
+    try {
+      return await this.store.createExperiment({ name }, this.clock.now());
+    } catch (e) {
+      // another process created it between our read and our write
+      if (e instanceof SextantError && e.code === "EXPERIMENT_ALREADY_EXISTS") {
+        const again = await this.store.getExperimentByName(name);
+        if (again) return again;
+      }
+      throw e;
+    }
+  }
+
+  async getExperimentByName(name: string): Promise<Experiment> {
+    const exp = await this.store.getExperimentByName(name);
+    if (!exp) throw new SextantError("EXPERIMENT_NOT_FOUND", `no experiment named '${name}'`, { name });
+    return exp;
+  }
+
+  async listExperiments(viewType: ViewType = "active"): Promise<ExperimentSummary[]> {
+    return this.store.listExperiments(viewType);
+  }
+
+  /** Starts a run in the current experiment, capturing code, environment and command line. */
+  async startRun(options: StartRunOptions = {}): Promise<ActiveRun> {
+    this.#checkOpen();
+    const experiment = options.experiment
+      ? await this.#getOrCreateExperiment(options.experiment)
+      : (this.#experiment ?? (await this.store.getExperiment("0")));
+    const capture = resolveCapture(options.capture ?? this.#options.capture);
+    const [code, environment] = await Promise.all([
+      capture.code ? this.#captureCode() : Promise.resolve(null),
+      capture.environment ? this.#captureEnvironment() : Promise.resolve(null),
+    ]);
+    let codeRecord: Record<string, unknown> | null = null;
+    let diffBlob: Awaited<ReturnType<ArtifactStore["put"]>> | null = null;
+    if (code) {
+      const { diff, ...rest } = code;
+      codeRecord = { ...rest };
+      if (diff.length > 0) {
+        diffBlob = await this.artifacts.put(diff);
+        codeRecord.diffArtifact = DIFF_ARTIFACT;
+        codeRecord.diffSha256 = diffBlob.sha256;
+      }
+    }
+    if (capture.command) {
+      codeRecord = {
+        ...(codeRecord ?? {}),
+        command: [...process.argv],
+        execArgv: [...process.execArgv],
+        cwd: this.#cwd,
+      };
+    }
+    const seed = options.seed;
+    const startTime = this.clock.now();
+    const info = await this.store.createRun({
+      experimentId: experiment.experimentId,
+      runName: options.name ?? "",
+      userId: this.#options.userId ?? osUser(),
+      startTime,
+      parentRunId: options.parentRunId ?? null,
+      tags: options.tags,
+      seed: seed ?? null,
+      code: codeRecord,
+      environment: environment as unknown as Record<string, unknown> | null,
+      artifactUri: `${experiment.artifactLocation}/{runId}/artifacts`,
+    });
+    if (diffBlob) {
+      await this.store.recordArtifact(info.runId, {
+        path: DIFF_ARTIFACT,
+        ...diffBlob,
+        createdTime: startTime,
+      });
+    }
+    const run = new ActiveRun(this.#host, info, seed === undefined ? null : new Rng(seed));
+    this.#active.add(run);
+    this.#updateTimers();
+    return run;
+  }
+
+  /** Runs `fn` inside a run: FINISHED when it returns, FAILED (and rethrown) when it throws. */
+  async withRun<T>(options: StartRunOptions, fn: (run: ActiveRun) => Promise<T> | T): Promise<T> {
+    const run = await this.startRun(options);
+    let result: T;
+    try {
+      result = await fn(run);
+    } catch (e) {
+      await run.end("FAILED").catch(() => {});
+      throw e;
+    }
+    await run.end("FINISHED");
+    return result;
+  }
+
+  /** A run with its params, latest metrics, tags, datasets, code version and environment. */
+  async getRun(runId: string): Promise<Run> {
+    this.#checkOpen();
+    await this.#sweepCrashed();
+    return this.store.getRun(runId);
+  }
+
+  /** Every point of a metric, in step order. */
+  async getMetricHistory(runId: string, key: string, query: HistoryQuery = {}): Promise<MetricPoint[]> {
+    const s = await this.getMetricHistoryColumns(runId, key, query);
+    const out: MetricPoint[] = new Array(s.values.length);
+    for (let i = 0; i < s.values.length; i++) {
+      out[i] = { step: s.steps[i]!, timestamp: s.timestamps[i]!, value: s.values[i]! };
+    }
+    return out;
+  }
+
+  /** Every point of a metric as typed-array columns (cheaper for long series). */
+  async getMetricHistoryColumns(
+    runId: string,
+    key: string,
+    query: HistoryQuery = {},
+  ): Promise<SeriesColumns> {
+    this.#checkOpen();
+    return this.store.getMetricHistory(runId, key, query);
+  }
+
+  async searchRuns(options: SearchRunsOptions = {}): Promise<SearchRunsResult> {
+    this.#checkOpen();
+    await this.#sweepCrashed();
+    let experimentIds = options.experimentIds ?? [];
+    if (options.experimentNames) {
+      for (const name of options.experimentNames)
+        experimentIds.push((await this.getExperimentByName(name)).experimentId);
+    }
+    if (!options.experimentIds && !options.experimentNames) {
+      experimentIds = [this.#experiment?.experimentId ?? "0"];
+    }
+    return this.store.searchRuns({
+      experimentIds,
+      filter: options.filter,
+      orderBy: options.orderBy,
+      maxResults: options.maxResults,
+      pageToken: options.pageToken,
+      viewType: options.viewType,
+    });
+  }
+
+  async listArtifacts(runId: string, prefix = ""): Promise<ArtifactEntry[]> {
+    return this.store.listArtifacts(runId, prefix);
+  }
+
+  /** An artifact's bytes, checked against its content hash. */
+  async readArtifact(runId: string, path: string): Promise<Buffer> {
+    const entry = await this.store.getArtifact(runId, path);
+    return this.artifacts.get(entry.sha256);
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    await this.store.setRunLifecycle(runId, "deleted", this.clock.now());
+  }
+
+  async restoreRun(runId: string): Promise<void> {
+    await this.store.setRunLifecycle(runId, "active", this.clock.now());
+  }
+
+  /** Runs started by this client and not yet ended. */
+  get activeRuns(): readonly ActiveRun[] {
+    return [...this.#active];
+  }
+
+  /**
+   * Flushes and ends (FINISHED) the runs still open, then closes the store. Called on its own
+   * when the process is about to exit with the client still open.
+   */
+  async close(status: RunStatus = "FINISHED"): Promise<void> {
+    if (this.#closed) return;
+    process.off("beforeExit", this.#onBeforeExit);
+    try {
+      for (const run of [...this.#active]) await run.end(status);
+    } finally {
+      this.#closed = true;
+      this.#stopTimers();
+      await this.store.close();
+    }
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new SextantError("STORE_CLOSED", "this Sextant client is closed");
+  }
+
+  async #sweepCrashed(): Promise<void> {
+    const crashAfter = this.#options.crashAfterMs ?? 60_000;
+    await this.store.markCrashedRuns(this.clock.now() - crashAfter);
+  }
+
+  #captureCode(): Promise<CodeVersion | null> {
+    this.#codeCache ??= captureCodeVersion(this.#cwd);
+    return this.#codeCache;
+  }
+
+  #captureEnvironment(): Promise<Environment> {
+    this.#envCache ??= captureEnvironment(this.#cwd);
+    return this.#envCache;
+  }
+
+  #updateTimers(): void {
+    if (this.#active.size === 0) {
+      this.#stopTimers();
+      return;
+    }
+    if (this.#heartbeatTimer === null) {
+      this.#heartbeatTimer = setInterval(
+        () => void this.#beat(),
+        this.#options.heartbeatIntervalMs ?? 10_000,
+      );
+      this.#heartbeatTimer.unref();
+    }
+    if (this.#flushTimer === null) {
+      this.#flushTimer = setInterval(() => {
+        for (const run of this.#active) if (run.pendingPoints > 0) run.flush().catch(() => {});
+      }, this.#options.flushIntervalMs ?? 1000);
+      this.#flushTimer.unref();
+    }
+  }
+
+  #stopTimers(): void {
+    if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer);
+    if (this.#flushTimer) clearInterval(this.#flushTimer);
+    this.#heartbeatTimer = null;
+    this.#flushTimer = null;
+  }
+
+  async #beat(): Promise<void> {
+    const now = this.clock.now();
+    for (const run of this.#active) {
+      try {
+        await this.store.heartbeat(run.id, now);
+      } catch (e) {
+        this.#host.warn(`heartbeat for run ${run.id} failed: ${(e as Error).message}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The README's promises: the quickstart works when pasted, and the installed `sextant` binary
+ * answers the commands the README shows.
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const root = join(new URL(".", import.meta.url).pathname, "..", "..");
+const readme = readFileSync(join(root, "README.md"), "utf8");
+const scratch = mkdtempSync(join(tmpdir(), "sx-readme-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function quickstart(): string {
+  const section = readme.slice(readme.indexOf("## Quickstart"));
+  const m = /```ts\n([\s\S]*?)```/.exec(section);
+  if (!m) throw new Error("README has no quickstart code block");
+  return m[1]!;
+}
+
+describe("README", () => {
+  it("has a quickstart of at most 20 lines of code", () => {
+    expect(quickstart().trim().split("\n").length).toBeLessThanOrEqual(20);
+  });
+
+  it("quickstart runs as pasted and the CLI then shows its run", async () => {
+    // A file inside the package resolves `import … from "sextant"` to the package's own exports.
+    const dir = join(root, "test", ".scratch");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, "train.mts");
+    writeFileSync(file, quickstart());
+    const env = { ...process.env, SEXTANT_TRACKING_URI: join(scratch, "store") };
+    const tsx = import.meta.resolve("tsx");
+    try {
+      const { stdout } = await run(process.execPath, ["--import", tsx, file], { cwd: scratch, env });
+      expect(stdout).toContain("logreg-baseline: f1=0.58");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const cli = join(root, "dist", "cli", "main.js");
+    const list = await run(
+      process.execPath,
+      [
+        cli,
+        "runs",
+        "list",
+        "--experiment",
+        "tunekeeper-churn",
+        "--filter",
+        "metrics.f1 > 0.5",
+        "--order-by",
+        "metrics.f1 DESC",
+        "--json",
+      ],
+      { cwd: scratch, env },
+    );
+    const res = JSON.parse(list.stdout) as {
+      runs: Array<{ info: { runId: string; runName: string; status: string; seed: number } }>;
+    };
+    expect(res.runs.map((r) => [r.info.runName, r.info.status, r.info.seed])).toEqual([
+      ["logreg-baseline", "FINISHED", 42],
+    ]);
+    const show = await run(process.execPath, [cli, "runs", "show", res.runs[0]!.info.runId], {
+      cwd: scratch,
+      env,
+    });
+    expect(show.stdout).toMatch(/model\/config\.json/);
+    expect(show.stdout).toMatch(/loss\s+│[^\n]+│\s+19\s+│/);
+  });
+
+  it("the package's bin answers with a typed error on bad input", async () => {
+    const cli = join(root, "dist", "cli", "main.js");
+    const err = await run(process.execPath, [
+      cli,
+      "--uri",
+      join(scratch, "x"),
+      "runs",
+      "show",
+      "not-a-run",
+    ]).catch((e: { code: number; stderr: string }) => e);
+    expect(err).toMatchObject({ code: 1 });
+    expect((err as { stderr: string }).stderr).toContain("error [INVALID_ARGUMENT]");
+  });
+});
