@@ -160,7 +160,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
                 runStatus(r),
                 formatTime(r.info.startTime),
                 formatDuration(duration(r)),
-                ...paramKeys.map((k) => r.data.params[k] ?? ""),
+                ...paramKeys.map((k) => clip(r.data.params[k] ?? "", 32)),
                 ...metricKeys.map((k) => formatNumber(r.data.metrics[k])),
               ]),
             ),
@@ -258,6 +258,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     io.err(`error: ${(e as Error).stack ?? String(e)}`);
     return 2;
   }
+}
+
+/** A cell shortened to `n` characters, marked with an ellipsis when cut. */
+function clip(text: string, n: number): string {
+  return text.length <= n ? text : `${text.slice(0, n - 1)}…`;
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -90,6 +90,15 @@ export class SqliteStore extends KyselyStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Refreshes planner statistics where they have gone stale (SQLite's advice for long-lived files).
+    try {
+      if (this.path !== ":memory:") {
+        this.#raw.pragma("busy_timeout = 50");
+        this.#raw.pragma("optimize");
+      }
+    } catch {
+      // another process holds the lock: the next close will do it
+    }
     await this.db.destroy();
   }
 }

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock.js";
 import { SextantError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
+import { snapshot } from "../store/testing/conformance.js";
 import { Sextant } from "./sextant.js";
 
 const T0 = 1_790_000_000_000;
@@ -133,6 +134,50 @@ describe("Sextant tracking client", () => {
     run.logMetric("m", 2);
     await run.flush();
     expect((await sx.getMetricHistory(run.id, "m")).map((p) => p.value)).toEqual([2]);
+  });
+
+  it("names unnamed runs", async () => {
+    const run = await sx.startRun();
+    expect(run.info.runName).toMatch(/^[a-z]+-[a-z]+-\d{1,3}$/);
+  });
+
+  it("leaves the store unchanged on every kind of bad input", async () => {
+    const run = await sx.startRun({ name: "r" });
+    await run.logParams({ lr: 0.1 });
+    run.logMetric("m", 1);
+    await run.flush();
+    const before = await snapshot(sx.store);
+    const bad: Array<[string, () => unknown]> = [
+      ["INVALID_NAME", () => sx.setExperiment("")],
+      ["LIMIT_EXCEEDED", () => sx.setExperiment("e".repeat(501))],
+      ["LIMIT_EXCEEDED", () => sx.startRun({ name: "n".repeat(251) })],
+      ["INVALID_NAME", () => sx.startRun({ tags: { "/abs": "x" } })],
+      ["RUN_NOT_FOUND", () => sx.startRun({ parentRunId: "f".repeat(32) })],
+      ["INVALID_ARGUMENT", () => sx.startRun({ parentRunId: "nope" })],
+      ["PARAM_CONFLICT", () => run.logParams({ lr: 0.2, other: 1 })],
+      ["LIMIT_EXCEEDED", () => run.logParams({ big: "x".repeat(6001) })],
+      ["LIMIT_EXCEEDED", () => run.logParams({ ["k".repeat(251)]: 1 })],
+      ["INVALID_NAME", () => run.logParams({ "a/../b": 1 })],
+      ["LIMIT_EXCEEDED", () => run.setTags({ t: "x".repeat(5001) })],
+      ["INVALID_METRIC_VALUE", () => run.logMetrics({ m: 2, n: "3" as unknown as number })],
+      ["INVALID_METRIC_VALUE", () => run.logMetric("m", Number.NaN, { step: Number.NaN })],
+      ["INVALID_NAME", () => run.logText("x", "../escape.txt")],
+      ["INVALID_NAME", () => run.logText("x", "/abs.txt")],
+      ["RUN_NOT_FOUND", () => sx.getRun("0".repeat(32))],
+      ["RUN_NOT_FOUND", () => sx.store.logBatch("0".repeat(32), { params: [{ key: "a", value: "1" }] })],
+      ["RUN_NOT_FOUND", () => sx.store.updateRun("0".repeat(32), { status: "FINISHED" })],
+      ["INVALID_ARGUMENT", () => sx.store.updateRun(run.id, { status: "DONE" as never })],
+      ["EXPERIMENT_NOT_FOUND", () => sx.getExperimentByName("missing")],
+      ["INVALID_FILTER", () => sx.searchRuns({ filter: "params.lr = 0.1" })],
+      ["INVALID_FILTER", () => sx.searchRuns({ filter: "metrics.m > 'x'" })],
+      ["INVALID_ORDER_BY", () => sx.searchRuns({ orderBy: ["metrics.m UP"] })],
+      ["FILE_NOT_FOUND", () => run.logDataset("nope.csv")],
+    ];
+    for (const [code, fn] of bad) {
+      expect([code, await codeOf(fn)]).toEqual([code, code]);
+    }
+    await run.flush();
+    expect(await snapshot(sx.store)).toEqual(before);
   });
 
   it("refuses logging after end()", async () => {

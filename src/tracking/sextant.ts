@@ -26,6 +26,7 @@ import {
   type Environment,
 } from "./capture/index.js";
 import { ActiveRun, type RunHost } from "./run.js";
+import { generateRunName } from "./run-names.js";
 
 export interface CaptureOptions {
   /** Git commit, branch, dirty flag and the uncommitted diff (as the artifact `sextant/code.diff`). */
@@ -62,6 +63,7 @@ export interface OpenOptions {
 }
 
 export interface StartRunOptions {
+  /** Run name (default: a generated one such as "brisk-heron-417"). */
   name?: string;
   parentRunId?: string;
   tags?: Record<string, string>;
@@ -251,7 +253,7 @@ export class Sextant {
     const startTime = this.clock.now();
     const info = await this.store.createRun({
       experimentId: experiment.experimentId,
-      runName: options.name ?? "",
+      runName: options.name ?? generateRunName(),
       userId: this.#options.userId ?? osUser(),
       startTime,
       parentRunId: options.parentRunId ?? null,

@@ -104,5 +104,26 @@ describe("reliability", () => {
     const loss = await sx.getMetricHistoryColumns(runId, "loss");
     expect(loss.values.length).toBeGreaterThanOrEqual(FLUSHED);
     await sx.close();
+    // Once its heartbeats are overdue, the killed run shows as crashed rather than RUNNING.
+    const later = await Sextant.open({ uri, capture: false, clock: { now: () => Date.now() + 10 * 60_000 } });
+    expect((await later.getRun(runId)).info).toMatchObject({ status: "FAILED", crashed: true });
+    await later.close();
+  });
+
+  it("a script that exits without end() or close() still stores its points and ends its run", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sx-exit-"));
+    dirs.push(dir);
+    const uri = join(dir, "store");
+    const { code, out, err } = await finish(tsNode("forgetful.ts", [uri]));
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    const runId = out.trim();
+    const sx = await Sextant.open({ uri, capture: false });
+    const run = await sx.getRun(runId);
+    expect(run.info.status).toBe("FINISHED");
+    expect(run.metricSummaries).toEqual([
+      expect.objectContaining({ key: "loss", count: 500, value: 1 / 500 }),
+    ]);
+    await sx.close();
   });
 });
