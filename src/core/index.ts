@@ -1,4 +1,5 @@
 export { type Clock, ManualClock, systemClock } from "./clock.js";
+export { type Columns, downsample, MIN_DOWNSAMPLE_POINTS, minMaxBucketIndices } from "./downsample.js";
 export { ERROR_CATALOG, type ErrorCode, type ErrorSpec, isSextantError, SextantError } from "./errors.js";
 export { sha256, sha256File } from "./hash.js";
 export { newRunId } from "./ids.js";

@@ -15,6 +15,34 @@ export interface BlobRef {
   size: number;
 }
 
+export interface PutStreamOptions {
+  maxBytes?: number;
+  expectedSha256?: string;
+}
+
+/** Passes chunks through while hashing and counting them; throws past `maxBytes`. */
+function hashing(h: ReturnType<typeof createHash>, count: { size: number }, maxBytes: number) {
+  return async function* (source: AsyncIterable<Uint8Array>) {
+    for await (const chunk of source) {
+      count.size += chunk.byteLength;
+      if (count.size > maxBytes) {
+        throw new SextantError("REQUEST_TOO_LARGE", `the upload is over its limit of ${maxBytes} bytes`, { maxBytes });
+      }
+      h.update(chunk);
+      yield chunk;
+    }
+  };
+}
+
+function checkExpected(expected: string | undefined, actual: string): void {
+  if (expected !== undefined && expected !== actual) {
+    throw new SextantError("INVALID_ARGUMENT", `the uploaded bytes hash to ${actual}, not ${expected}`, {
+      expected,
+      actual,
+    });
+  }
+}
+
 export interface ArtifactStore {
   /** Where blobs live, for display. */
   readonly uri: string;
@@ -22,6 +50,11 @@ export interface ArtifactStore {
   put(data: Uint8Array | string): Promise<BlobRef>;
   /** Stores a local file's bytes, streamed. */
   putFile(path: string): Promise<BlobRef>;
+  /**
+   * Stores a stream's bytes. @throws REQUEST_TOO_LARGE past `maxBytes`; INVALID_ARGUMENT when
+   * `expectedSha256` is given and the bytes hash to something else (nothing is stored then).
+   */
+  putStream(source: AsyncIterable<Uint8Array>, options?: PutStreamOptions): Promise<BlobRef>;
   /** The bytes stored under `hash`. @throws ARTIFACT_NOT_FOUND, ARTIFACT_CORRUPT */
   get(hash: string): Promise<Buffer>;
   has(hash: string): Promise<boolean>;
@@ -98,24 +131,19 @@ export class FsArtifactStore implements ArtifactStore {
     } catch {
       throw new SextantError("FILE_NOT_FOUND", `no file at '${path}'`, { path });
     }
+    return this.putStream(createReadStream(path));
+  }
+
+  async putStream(source: AsyncIterable<Uint8Array>, options: PutStreamOptions = {}): Promise<BlobRef> {
     const tmp = await this.#tmp();
     const h = createHash("sha256");
-    let size = 0;
+    const count = { size: 0 };
     try {
-      await pipeline(
-        createReadStream(path),
-        async function* (source: AsyncIterable<Buffer>) {
-          for await (const chunk of source) {
-            h.update(chunk);
-            size += chunk.length;
-            yield chunk;
-          }
-        },
-        createWriteStream(tmp),
-      );
+      await pipeline(source, hashing(h, count, options.maxBytes ?? Number.POSITIVE_INFINITY), createWriteStream(tmp));
       const hash = h.digest("hex");
+      checkExpected(options.expectedSha256, hash);
       await this.#commit(tmp, hash);
-      return { sha256: hash, size };
+      return { sha256: hash, size: count.size };
     } catch (e) {
       await rm(tmp, { force: true });
       throw e;
@@ -168,6 +196,15 @@ export class MemoryArtifactStore implements ArtifactStore {
       throw new SextantError("FILE_NOT_FOUND", `no file at '${path}'`, { path });
     }
     return this.put(bytes);
+  }
+
+  async putStream(source: AsyncIterable<Uint8Array>, options: PutStreamOptions = {}): Promise<BlobRef> {
+    const parts: Uint8Array[] = [];
+    const h = createHash("sha256");
+    const count = { size: 0 };
+    for await (const chunk of hashing(h, count, options.maxBytes ?? Number.POSITIVE_INFINITY)(source)) parts.push(chunk);
+    checkExpected(options.expectedSha256, h.digest("hex"));
+    return this.put(Buffer.concat(parts));
   }
 
   async get(hash: string): Promise<Buffer> {

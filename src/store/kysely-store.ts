@@ -41,6 +41,10 @@ import {
   type SearchRunsInput,
   type SearchRunsResult,
   type Store,
+  TOKEN_SCOPES,
+  type TokenRecord,
+  type TokenScope,
+  type TokenStore,
   type UpdateRunInput,
   type ViewType,
 } from "./types.js";
@@ -61,7 +65,7 @@ const INSERT_ROWS = 500;
 
 type Tx = Kysely<DB>;
 
-export abstract class KyselyStore implements Store {
+export abstract class KyselyStore implements Store, TokenStore {
   abstract readonly kind: string;
   protected readonly db: Kysely<DB>;
   protected readonly dialect: Dialect;
@@ -391,6 +395,15 @@ export abstract class KyselyStore implements Store {
   }
 
   async markCrashedRuns(staleBefore: number): Promise<number> {
+    // Look before writing: the common answer is "none", and a read takes no write lock.
+    const stale = await this.db
+      .selectFrom("runs")
+      .select("run_id")
+      .where("status", "=", "RUNNING")
+      .where("heartbeat_at", "<", staleBefore)
+      .limit(1)
+      .executeTakeFirst();
+    if (!stale) return 0;
     const res = await this.db
       .updateTable("runs")
       .set((eb) => ({ status: "FAILED", crashed: 1, end_time: eb.ref("heartbeat_at") }))
@@ -419,6 +432,10 @@ export abstract class KyselyStore implements Store {
 
   async logBatch(runId: string, batch: LogBatchInput): Promise<void> {
     validateRunId(runId);
+    const key = batch.idempotencyKey;
+    if (key !== undefined && (typeof key !== "string" || key.length === 0 || key.length > 128)) {
+      throw new SextantError("INVALID_ARGUMENT", "idempotencyKey must be a string of 1 to 128 characters");
+    }
     const params = validateParams(batch.params ?? []);
     const tags = validateTagList(batch.tags ?? []);
     const metrics = (batch.metrics ?? []).filter((m) => m.values.length > 0);
@@ -429,6 +446,15 @@ export abstract class KyselyStore implements Store {
     }
     await this.tx(async (t) => {
       await this.#requireActiveRun(t, runId);
+      if (key !== undefined) {
+        const res = await t
+          .insertInto("batch_keys")
+          .values({ idempotency_key: key, run_id: runId, created_time: Date.now() })
+          .onConflict((oc) => oc.column("idempotency_key").doNothing())
+          .executeTakeFirst();
+        // applied before: acknowledge without applying again
+        if (Number(res.numInsertedOrUpdatedRows ?? 0n) === 0) return;
+      }
       if (params.length > 0) await this.#writeParams(t, runId, params);
       if (tags.length > 0) {
         for (let i = 0; i < tags.length; i += INSERT_ROWS) {
@@ -775,6 +801,52 @@ export abstract class KyselyStore implements Store {
     return ids.map((id) => runs.get(id)!);
   }
 
+  // ---------------------------------------------------------------- tokens
+
+  async createToken(token: TokenRecord): Promise<void> {
+    if (!TOKEN_SCOPES.includes(token.scope)) {
+      throw new SextantError("INVALID_ARGUMENT", `unknown token scope '${token.scope}'`, { allowed: TOKEN_SCOPES });
+    }
+    await this.tx(async (t) => {
+      await t
+        .insertInto("tokens")
+        .values({
+          token_id: token.tokenId,
+          name: token.name,
+          scope: token.scope,
+          secret_sha256: token.secretSha256,
+          created_time: token.createdTime,
+          revoked_time: token.revokedTime,
+        })
+        .execute();
+    });
+  }
+
+  async getToken(tokenId: string): Promise<TokenRecord | null> {
+    const row = await this.db.selectFrom("tokens").selectAll().where("token_id", "=", tokenId).executeTakeFirst();
+    return row ? toToken(row) : null;
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    const rows = await this.db.selectFrom("tokens").selectAll().orderBy("created_time").execute();
+    return rows.map(toToken);
+  }
+
+  async revokeToken(tokenId: string, now: number): Promise<void> {
+    await this.tx(async (t) => {
+      const res = await t
+        .updateTable("tokens")
+        .set({ revoked_time: now })
+        .where("token_id", "=", tokenId)
+        .where("revoked_time", "is", null)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) {
+        const row = await t.selectFrom("tokens").select("token_id").where("token_id", "=", tokenId).executeTakeFirst();
+        if (!row) throw new SextantError("INVALID_ARGUMENT", `no token with id '${tokenId}'`, { tokenId });
+      }
+    });
+  }
+
   // ---------------------------------------------------------------- artifacts
 
   async recordArtifact(runId: string, entry: ArtifactEntry): Promise<void> {
@@ -863,6 +935,17 @@ export abstract class KyselyStore implements Store {
 }
 
 // ---------------------------------------------------------------- helpers
+
+function toToken(row: Selectable<DB["tokens"]>): TokenRecord {
+  return {
+    tokenId: row.token_id,
+    name: row.name,
+    scope: row.scope as TokenScope,
+    secretSha256: row.secret_sha256,
+    createdTime: Number(row.created_time),
+    revokedTime: numOrNull(row.revoked_time),
+  };
+}
 
 function experimentNotFound(id: string): SextantError {
   return new SextantError("EXPERIMENT_NOT_FOUND", `no experiment with id '${id}'`, { experimentId: id });

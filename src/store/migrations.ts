@@ -133,6 +133,23 @@ export const MIGRATIONS: Migration[] = [
   },
 ];
 
+MIGRATIONS.push({
+  version: 2,
+  statements: [
+    `CREATE TABLE batch_keys (
+        idempotency_key TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        created_time {int} NOT NULL)`,
+    `CREATE TABLE tokens (
+        token_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        secret_sha256 TEXT NOT NULL,
+        created_time {int} NOT NULL,
+        revoked_time {int})`,
+  ],
+});
+
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 function render(statement: string, dialect: Dialect): string {

@@ -99,7 +99,24 @@ export interface ArtifactsTable {
   created_time: number;
 }
 
+export interface BatchKeysTable {
+  idempotency_key: string;
+  run_id: string;
+  created_time: number;
+}
+
+export interface TokensTable {
+  token_id: string;
+  name: string;
+  scope: string;
+  secret_sha256: string;
+  created_time: number;
+  revoked_time: number | null;
+}
+
 export interface DB {
+  batch_keys: BatchKeysTable;
+  tokens: TokensTable;
   sextant_schema: SchemaVersionTable;
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;

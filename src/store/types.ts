@@ -143,6 +143,11 @@ export interface MetricSeriesInput extends SeriesColumns {
 }
 
 export interface LogBatchInput {
+  /**
+   * Makes retries safe: a batch whose key was already applied is acknowledged and not applied
+   * again. Up to 128 characters; keep it unique per batch (a UUID).
+   */
+  idempotencyKey?: string;
   metrics?: MetricSeriesInput[];
   params?: Array<{ key: string; value: string }>;
   tags?: Array<{ key: string; value: string }>;
@@ -173,6 +178,33 @@ export interface ArtifactEntry {
   sha256: string;
   size: number;
   createdTime: number;
+}
+
+export type TokenScope = "read" | "write" | "admin";
+export const TOKEN_SCOPES: readonly TokenScope[] = ["read", "write", "admin"];
+
+/** An API token as stored: only the hash of its secret is kept. */
+export interface TokenRecord {
+  tokenId: string;
+  name: string;
+  scope: TokenScope;
+  secretSha256: string;
+  createdTime: number;
+  revokedTime: number | null;
+}
+
+/** Token storage, for stores a server authenticates against. */
+export interface TokenStore {
+  createToken(token: TokenRecord): Promise<void>;
+  /** null when no token has that id. */
+  getToken(tokenId: string): Promise<TokenRecord | null>;
+  listTokens(): Promise<TokenRecord[]>;
+  /** @throws INVALID_ARGUMENT when no token has that id */
+  revokeToken(tokenId: string, now: number): Promise<void>;
+}
+
+export function isTokenStore(store: Store): store is Store & TokenStore {
+  return typeof (store as Partial<TokenStore>).createToken === "function";
 }
 
 export interface Store {

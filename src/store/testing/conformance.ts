@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SextantError } from "../../core/errors.js";
 import { Rng } from "../../core/rng.js";
 import { CHUNK_POINTS } from "../kysely-store.js";
-import type { MetricSeriesInput, Run, Store } from "../types.js";
+import { isTokenStore, type MetricSeriesInput, type Run, type Store } from "../types.js";
 
 export interface StoreFactory {
   /** A fresh, empty store; `searchBudget` is passed to the implementation's options. */
@@ -352,6 +352,63 @@ export function storeConformance(label: string, factory: StoreFactory): void {
         await store.deleteTag(runId, "a");
         expect((await store.getRun(runId)).data.tags).toEqual({ b: "3" });
         await expectCode(store.deleteTag(runId, "a"), "INVALID_ARGUMENT");
+      });
+    });
+
+    describe("idempotent batches and tokens", () => {
+      it("applies a batch with an idempotency key once, however often it is sent", async () => {
+        const { runId } = await newRun();
+        const batch = {
+          idempotencyKey: "k-1",
+          params: [{ key: "lr", value: "0.1" }],
+          tags: [{ key: "t", value: "1" }],
+          metrics: [series("loss", [0, 1], [0.5, 0.4])],
+        };
+        await store.logBatch(runId, batch);
+        await store.logBatch(runId, batch);
+        await store.logBatch(runId, { ...batch, idempotencyKey: "k-2" });
+        const run = await store.getRun(runId);
+        expect(run.metricSummaries[0]!.count).toBe(4);
+        expect((await store.getMetricHistory(runId, "loss")).values.length).toBe(4);
+        const before = await snapshot(store);
+        await store.logBatch(runId, batch);
+        expect(await snapshot(store)).toEqual(before);
+        await expectCode(store.logBatch(runId, { ...batch, idempotencyKey: "x".repeat(129) }), "INVALID_ARGUMENT");
+        // a batch that failed is not remembered: fixing it and resending applies it
+        await expectCode(
+          store.logBatch(runId, { idempotencyKey: "k-3", params: [{ key: "lr", value: "0.9" }] }),
+          "PARAM_CONFLICT",
+        );
+        await store.logBatch(runId, { idempotencyKey: "k-3", params: [{ key: "lr2", value: "0.9" }] });
+        expect((await store.getRun(runId)).data.params).toEqual({ lr: "0.1", lr2: "0.9" });
+      });
+
+      it("stores tokens by hash and revokes them", async () => {
+        if (!isTokenStore(store)) throw new Error("store does not keep tokens");
+        await store.createToken({
+          tokenId: "abc",
+          name: "ci",
+          scope: "write",
+          secretSha256: "f".repeat(64),
+          createdTime: T0,
+          revokedTime: null,
+        });
+        expect(await store.getToken("abc")).toEqual({
+          tokenId: "abc",
+          name: "ci",
+          scope: "write",
+          secretSha256: "f".repeat(64),
+          createdTime: T0,
+          revokedTime: null,
+        });
+        expect(await store.getToken("nope")).toBeNull();
+        await store.revokeToken("abc", T0 + 1);
+        expect((await store.listTokens()).map((t) => [t.tokenId, t.revokedTime])).toEqual([["abc", T0 + 1]]);
+        await expectCode(store.revokeToken("nope", T0), "INVALID_ARGUMENT");
+        await expectCode(
+          store.createToken({ tokenId: "x", name: "x", scope: "root" as never, secretSha256: "0", createdTime: 0, revokedTime: null }),
+          "INVALID_ARGUMENT",
+        );
       });
     });
 

@@ -1,0 +1,102 @@
+/**
+ * The HTTP server: native API under /api/v1, MLflow-compatible API under /api/2.0/mlflow and
+ * /api/2.0/mlflow-artifacts. `buildServer` returns the Fastify instance without listening, so
+ * tests drive it with inject(); `startServer` (server/start.ts) binds it.
+ */
+import fastifySwagger from "@fastify/swagger";
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { type Clock, systemClock } from "../core/clock.js";
+import { SextantError } from "../core/errors.js";
+import type { ArtifactStore } from "../store/artifacts.js";
+import { isTokenStore, type Store } from "../store/types.js";
+import { wireReplacer } from "../store/wire.js";
+import { Authenticator, allows, type Identity } from "./auth.js";
+import type { ServerContext } from "./context.js";
+import { installErrorHandling } from "./errors.js";
+import { mlflowRoutes } from "./mlflow/index.js";
+import { nativeRoutes } from "./native/index.js";
+
+export const VERSION = "0.1.0";
+
+export interface ServerOptions {
+  store: Store;
+  artifacts: ArtifactStore;
+  clock?: Clock;
+  /** Require API tokens (the store must keep tokens). */
+  auth?: boolean;
+  /** A RUNNING run silent this long is ended as crashed (default 60 s). */
+  crashAfterMs?: number;
+  /** Fastify/pino logger settings (default: off). */
+  logger?: FastifyServerOptions["logger"];
+  /** Largest artifact upload (default 5 GiB). */
+  maxArtifactBytes?: number;
+  /** Largest JSON request body (default 16 MiB; MLflow's log-batch keeps its own 1 MB limit). */
+  bodyLimit?: number;
+}
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const clock = options.clock ?? systemClock;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 16 * 2 ** 20,
+    // One line per request would dominate the log (and the CPU) under metric ingest.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setReplySerializer((payload) => JSON.stringify(payload, wireReplacer));
+  installErrorHandling(app);
+
+  let authenticator: Authenticator | null = null;
+  if (options.auth) {
+    if (!isTokenStore(options.store)) {
+      throw new SextantError("INVALID_ARGUMENT", "authentication needs a store that keeps tokens");
+    }
+    authenticator = new Authenticator(options.store, clock);
+  }
+  const open: Identity = { name: null, scope: "admin" };
+  app.decorateRequest("identity", null as unknown as Identity);
+  app.addHook("onRequest", async (request) => {
+    if (!authenticator) {
+      request.identity = open;
+      return;
+    }
+    const need = request.routeOptions.config?.scope ?? "read";
+    const identity = await authenticator.identify(request.headers.authorization);
+    request.identity = identity;
+    if (!allows(identity.scope, need)) {
+      throw new SextantError(
+        "PERMISSION_DENIED",
+        `this needs a token with '${need}' scope; '${identity.name}' has '${identity.scope}'`,
+        { need, have: identity.scope },
+      );
+    }
+  });
+
+  const crashAfter = options.crashAfterMs ?? 60_000;
+  const ctx: ServerContext = {
+    store: options.store,
+    artifacts: options.artifacts,
+    clock,
+    sweepCrashed: async () => {
+      await options.store.markCrashedRuns(clock.now() - crashAfter);
+    },
+    maxArtifactBytes: options.maxArtifactBytes ?? 5 * 2 ** 30,
+  };
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: "Sextant", description: "Sextant's native REST API", version: VERSION },
+    },
+    transform: jsonSchemaTransform,
+    hideUntagged: false,
+  });
+  await app.register(nativeRoutes(ctx), { prefix: "/api/v1" });
+  await app.register(mlflowRoutes(ctx), { prefix: "/api/2.0" });
+  app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok", version: VERSION, store: options.store.kind }));
+  return app;
+}

@@ -1,0 +1,25 @@
+/** What every route module gets: the store, the blobs, the clock, and request-scoped identity. */
+import type { Clock } from "../core/clock.js";
+import type { ArtifactStore } from "../store/artifacts.js";
+import type { Store, TokenScope } from "../store/types.js";
+import type { Identity } from "./auth.js";
+
+export interface ServerContext {
+  store: Store;
+  artifacts: ArtifactStore;
+  clock: Clock;
+  /** Ends RUNNING runs whose heartbeats are overdue, by the server's clock; called before run reads. */
+  sweepCrashed(): Promise<void>;
+  /** Largest artifact upload, in bytes. */
+  maxArtifactBytes: number;
+}
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** The least token scope the route needs (default: read). */
+    scope?: TokenScope;
+  }
+  interface FastifyRequest {
+    identity: Identity;
+  }
+}

@@ -1,0 +1,91 @@
+/** /api/v1/experiments */
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { SextantError } from "../../core/errors.js";
+import type { ServerContext } from "../context.js";
+import { createExperimentBody, experimentId, viewType } from "./schemas.js";
+
+const tags = ["experiments"];
+
+export function experimentRoutes(ctx: ServerContext) {
+  return async (root: FastifyInstance) => {
+    const app = root.withTypeProvider<ZodTypeProvider>();
+    const { store, clock } = ctx;
+
+    app.post(
+      "/experiments",
+      { config: { scope: "write" }, schema: { tags, summary: "Create an experiment", body: createExperimentBody } },
+      async (req) => store.createExperiment(req.body, clock.now()),
+    );
+
+    app.get(
+      "/experiments",
+      { schema: { tags, summary: "List experiments with run counts", querystring: z.strictObject({ view: viewType.optional() }) } },
+      async (req) => ({ experiments: await store.listExperiments(req.query.view ?? "active") }),
+    );
+
+    app.get(
+      "/experiments/by-name",
+      { schema: { tags, summary: "Get an experiment by name", querystring: z.strictObject({ name: z.string() }) } },
+      async (req) => {
+        const exp = await store.getExperimentByName(req.query.name);
+        if (!exp) throw new SextantError("EXPERIMENT_NOT_FOUND", `no experiment named '${req.query.name}'`, { name: req.query.name });
+        return exp;
+      },
+    );
+
+    app.get(
+      "/experiments/:experimentId",
+      { schema: { tags, summary: "Get an experiment", params: z.strictObject({ experimentId }) } },
+      async (req) => store.getExperiment(req.params.experimentId),
+    );
+
+    app.patch(
+      "/experiments/:experimentId",
+      {
+        config: { scope: "write" },
+        schema: { tags, summary: "Rename an experiment", params: z.strictObject({ experimentId }), body: z.strictObject({ name: z.string() }) },
+      },
+      async (req) => {
+        await store.renameExperiment(req.params.experimentId, req.body.name, clock.now());
+        return store.getExperiment(req.params.experimentId);
+      },
+    );
+
+    app.delete(
+      "/experiments/:experimentId",
+      { config: { scope: "admin" }, schema: { tags, summary: "Delete an experiment (restorable)", params: z.strictObject({ experimentId }) } },
+      async (req) => {
+        await store.setExperimentLifecycle(req.params.experimentId, "deleted", clock.now());
+        return store.getExperiment(req.params.experimentId);
+      },
+    );
+
+    app.post(
+      "/experiments/:experimentId/restore",
+      { config: { scope: "admin" }, schema: { tags, summary: "Restore a deleted experiment", params: z.strictObject({ experimentId }) } },
+      async (req) => {
+        await store.setExperimentLifecycle(req.params.experimentId, "active", clock.now());
+        return store.getExperiment(req.params.experimentId);
+      },
+    );
+
+    app.put(
+      "/experiments/:experimentId/tags",
+      {
+        config: { scope: "write" },
+        schema: {
+          tags,
+          summary: "Set an experiment tag",
+          params: z.strictObject({ experimentId }),
+          body: z.strictObject({ key: z.string(), value: z.string() }),
+        },
+      },
+      async (req) => {
+        await store.setExperimentTag(req.params.experimentId, req.body.key, req.body.value, clock.now());
+        return store.getExperiment(req.params.experimentId);
+      },
+    );
+  };
+}

@@ -1,0 +1,198 @@
+/** /api/v1/runs: runs, batches of params/tags/metrics, inputs, history, search, heartbeats. */
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { downsample } from "../../core/downsample.js";
+import { encodeChunk } from "../../store/metric-codec.js";
+import type { LogBatchInput, MetricSeriesInput } from "../../store/types.js";
+import { BATCH_CONTENT_TYPE, decodeBatch, fromWireNumber } from "../../store/wire.js";
+import type { ServerContext } from "../context.js";
+import {
+  createRunBody,
+  datasetInput,
+  historyQuery,
+  jsonBatchBody,
+  keyValues,
+  runId,
+  searchRunsBody,
+  updateRunBody,
+} from "./schemas.js";
+
+const tags = ["runs"];
+/** Largest binary metric batch. */
+export const MAX_BINARY_BATCH = 256 * 2 ** 20;
+
+const binaryBatchBody = z.strictObject({
+  idempotencyKey: z.string().optional(),
+  params: keyValues.optional(),
+  tags: keyValues.optional(),
+  metrics: z.array(
+    z.strictObject({
+      key: z.string(),
+      steps: z.instanceof(Float64Array),
+      timestamps: z.instanceof(Float64Array),
+      values: z.instanceof(Float64Array),
+    }),
+  ),
+});
+
+export function runRoutes(ctx: ServerContext) {
+  return async (root: FastifyInstance) => {
+    root.addContentTypeParser(BATCH_CONTENT_TYPE, { parseAs: "buffer", bodyLimit: MAX_BINARY_BATCH }, (_req, body, done) => {
+      try {
+        const { header, metrics } = decodeBatch(body as Buffer);
+        done(null, { ...header, metrics });
+      } catch (e) {
+        done(e as Error, undefined);
+      }
+    });
+    const app = root.withTypeProvider<ZodTypeProvider>();
+    const { store, clock } = ctx;
+
+    app.post(
+      "/runs",
+      { config: { scope: "write" }, schema: { tags, summary: "Start a run", body: createRunBody } },
+      async (req) => {
+        const b = req.body;
+        const exp = await store.getExperiment(b.experimentId);
+        return store.createRun({
+          ...b,
+          runName: b.runName ?? "",
+          userId: b.userId ?? req.identity.name ?? "unknown",
+          artifactUri: `${exp.artifactLocation}/{runId}/artifacts`,
+        });
+      },
+    );
+
+    app.post(
+      "/runs/search",
+      { schema: { tags, summary: "Search runs with the filter grammar", body: searchRunsBody } },
+      async (req) => {
+        await ctx.sweepCrashed();
+        return store.searchRuns(req.body);
+      },
+    );
+
+    app.post(
+      "/runs/mark-crashed",
+      {
+        config: { scope: "write" },
+        schema: { tags, summary: "End RUNNING runs silent since a time as crashed", body: z.strictObject({ staleBefore: z.number() }) },
+      },
+      async (req) => ({ marked: await store.markCrashedRuns(req.body.staleBefore) }),
+    );
+
+    app.get(
+      "/runs/:runId",
+      { schema: { tags, summary: "Get a run", params: z.strictObject({ runId }) } },
+      async (req) => {
+        await ctx.sweepCrashed();
+        return store.getRun(req.params.runId);
+      },
+    );
+
+    app.patch(
+      "/runs/:runId",
+      { config: { scope: "write" }, schema: { tags, summary: "Update status, end time or name", params: z.strictObject({ runId }), body: updateRunBody } },
+      async (req) => store.updateRun(req.params.runId, req.body),
+    );
+
+    app.delete(
+      "/runs/:runId",
+      { config: { scope: "write" }, schema: { tags, summary: "Delete a run (restorable)", params: z.strictObject({ runId }) } },
+      async (req) => {
+        await store.setRunLifecycle(req.params.runId, "deleted", clock.now());
+        return { runId: req.params.runId, lifecycleStage: "deleted" };
+      },
+    );
+
+    app.post(
+      "/runs/:runId/restore",
+      { config: { scope: "write" }, schema: { tags, summary: "Restore a deleted run", params: z.strictObject({ runId }) } },
+      async (req) => {
+        await store.setRunLifecycle(req.params.runId, "active", clock.now());
+        return { runId: req.params.runId, lifecycleStage: "active" };
+      },
+    );
+
+    app.post(
+      "/runs/:runId/heartbeat",
+      { config: { scope: "write" }, schema: { tags, summary: "Tell the server the run's process is alive", params: z.strictObject({ runId }) } },
+      async (req) => ({ alive: await store.heartbeat(req.params.runId, clock.now()) }),
+    );
+
+    app.post(
+      "/runs/:runId/batch",
+      {
+        config: { scope: "write" },
+        schema: {
+          tags,
+          summary: `Log params, tags and metric series at once (JSON, or ${BATCH_CONTENT_TYPE})`,
+          params: z.strictObject({ runId }),
+          body: z.union([binaryBatchBody, jsonBatchBody]),
+        },
+      },
+      async (req) => {
+        const b = req.body;
+        const metrics: MetricSeriesInput[] = (b.metrics ?? []).map((m) =>
+          m.values instanceof Float64Array
+            ? (m as MetricSeriesInput)
+            : {
+                key: m.key,
+                steps: Float64Array.from(m.steps as number[]),
+                timestamps: Float64Array.from(m.timestamps as number[]),
+                values: Float64Array.from(m.values as Array<number | string>, fromWireNumber),
+              },
+        );
+        const batch: LogBatchInput = { idempotencyKey: b.idempotencyKey, params: b.params, tags: b.tags, metrics };
+        await store.logBatch(req.params.runId, batch);
+        return { ok: true };
+      },
+    );
+
+    app.post(
+      "/runs/:runId/tags/delete",
+      { config: { scope: "write" }, schema: { tags, summary: "Delete a run tag", params: z.strictObject({ runId }), body: z.strictObject({ key: z.string() }) } },
+      async (req) => {
+        await store.deleteTag(req.params.runId, req.body.key);
+        return { ok: true };
+      },
+    );
+
+    app.post(
+      "/runs/:runId/inputs",
+      {
+        config: { scope: "write" },
+        schema: { tags, summary: "Record dataset inputs", params: z.strictObject({ runId }), body: z.strictObject({ datasets: z.array(datasetInput) }) },
+      },
+      async (req) => {
+        await store.logInputs(req.params.runId, req.body.datasets);
+        return { ok: true };
+      },
+    );
+
+    app.get(
+      "/runs/:runId/metrics/history",
+      {
+        schema: {
+          tags,
+          summary: "A metric's points in step order; maxPoints downsamples (min/max buckets) for charts",
+          params: z.strictObject({ runId }),
+          querystring: historyQuery.extend({ key: z.string() }),
+        },
+      },
+      async (req, reply) => {
+        const q = req.query;
+        let s = await store.getMetricHistory(req.params.runId, q.key, { minStep: q.minStep, maxStep: q.maxStep });
+        const total = s.values.length;
+        if (q.maxPoints !== undefined) s = downsample(s, q.maxPoints);
+        reply.header("x-sextant-total-points", String(total));
+        if (q.format === "binary") {
+          reply.type("application/octet-stream");
+          return s.values.length === 0 ? Buffer.alloc(0) : encodeChunk(s);
+        }
+        return { key: q.key, total, steps: Array.from(s.steps), timestamps: Array.from(s.timestamps), values: Array.from(s.values) };
+      },
+    );
+  };
+}
