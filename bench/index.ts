@@ -6,6 +6,8 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<unkn
   ingest: () => import("./ingest.js"),
   search: () => import("./search.js"),
   history: () => import("./history.js"),
+  "http-ingest": () => import("./http-ingest.js"),
+  "http-latency": () => import("./http-latency.js"),
 };
 
 const [name, ...args] = process.argv.slice(2);

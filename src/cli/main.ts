@@ -4,11 +4,15 @@
  * the process entry at the bottom only wires it to stdout/stderr and sets the exit code.
  */
 import { realpathSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { SextantError } from "../core/errors.js";
-import type { Run, ViewType } from "../store/types.js";
+import { createToken } from "../server/auth.js";
+import { startServer } from "../server/start.js";
+import { openStore } from "../store/open.js";
+import { pendingSpoolFiles, syncSpool } from "../store/spool.js";
+import { isTokenStore, type Run, type TokenScope, type TokenStore, type ViewType } from "../store/types.js";
 import { profileDataset } from "../tracking/capture/index.js";
 import { Sextant } from "../tracking/sextant.js";
 import { formatDuration, formatNumber, formatTime, keyValues, table, toJson } from "./format.js";
@@ -244,6 +248,152 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
           ["schema", p.schema ? p.schema.map((c) => `${c.name}:${c.type}`).join(", ") : ""],
         ]),
       );
+    });
+
+  // ------------------------------------------------------------ server
+  program
+    .command("server")
+    .description("serve the store over HTTP: native API, MLflow-compatible API, artifacts")
+    .option("--host <host>", "address to bind", "127.0.0.1")
+    .option("--port <port>", "port to bind", (v) => Number.parseInt(v, 10), 5000)
+    .option("--store <uri>", "store to serve (default: --uri, $SEXTANT_TRACKING_URI or ./.sextant)")
+    .option("--artifacts <uri>", "artifact directory (for a postgres:// store)")
+    .option("--auth", "require API tokens (see `sextant tokens create`)")
+    .option("--insecure", "allow a non-loopback address without --auth")
+    .option("--log-level <level>", "pino log level", "info")
+    .action(
+      async (o: {
+        host: string;
+        port: number;
+        store?: string;
+        artifacts?: string;
+        auth?: boolean;
+        insecure?: boolean;
+        logLevel: string;
+      }) => {
+        const g = program.opts<GlobalOptions>();
+        const env = io.env ?? process.env;
+        const server = await startServer({
+          host: o.host,
+          port: o.port,
+          storeUri: o.store ?? g.uri ?? env.SEXTANT_TRACKING_URI,
+          artifactsUri: o.artifacts,
+          auth: o.auth,
+          insecure: o.insecure,
+          logLevel: o.logLevel,
+          cwd: io.cwd,
+        });
+        io.err(
+          `Sextant server on ${server.url} (store: ${server.store.kind}, auth: ${o.auth ? "tokens" : "off"}); Ctrl-C stops it`,
+        );
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            process.off("SIGINT", stop);
+            process.off("SIGTERM", stop);
+            io.err("shutting down: finishing requests in flight");
+            server.close().then(resolve, resolve);
+          };
+          process.on("SIGINT", stop);
+          process.on("SIGTERM", stop);
+        });
+      },
+    );
+
+  // ------------------------------------------------------------ tokens
+  const tokens = program.command("tokens").description("API tokens for `sextant server --auth`");
+  const withTokenStore = async <T>(fn: (store: TokenStore) => Promise<T>): Promise<T> => {
+    const g = program.opts<GlobalOptions>();
+    const env = io.env ?? process.env;
+    const { store } = await openStore({ uri: g.uri ?? env.SEXTANT_TRACKING_URI, cwd: io.cwd });
+    try {
+      if (!isTokenStore(store))
+        throw new SextantError("UNSUPPORTED_URI", "tokens live in the server's database: point --uri at it");
+      return await fn(store);
+    } finally {
+      await store.close();
+    }
+  };
+  tokens
+    .command("create")
+    .description("make a token; it is printed once and only its hash is stored")
+    .addOption(
+      new Option("--scope <scope>", "what it may do")
+        .choices(["read", "write", "admin"])
+        .makeOptionMandatory(),
+    )
+    .option("--name <name>", "who or what uses it (shown in audit trails)", "token")
+    .option("--json", "machine-readable output")
+    .action(async (o: { scope: TokenScope; name: string; json?: boolean }) => {
+      await withTokenStore(async (store) => {
+        const { token, record } = await createToken(store, { name: o.name, scope: o.scope, now: Date.now() });
+        if (o.json)
+          return io.out(toJson({ token, id: record.tokenId, name: record.name, scope: record.scope }));
+        io.out(token);
+        io.err(
+          `token ${record.tokenId} (${record.name}, ${record.scope}): keep it now, it cannot be shown again`,
+        );
+      });
+    });
+  tokens
+    .command("list")
+    .description("tokens with their scope and state (never their secret)")
+    .option("--json", "machine-readable output")
+    .action(async (o: { json?: boolean }) => {
+      await withTokenStore(async (store) => {
+        const list = (await store.listTokens()).map(({ secretSha256: _hidden, ...t }) => t);
+        if (o.json) return io.out(toJson(list));
+        io.out(
+          table(
+            ["id", "name", "scope", "created", "revoked"],
+            list.map((t) => [
+              t.tokenId,
+              t.name,
+              t.scope,
+              formatTime(t.createdTime),
+              formatTime(t.revokedTime),
+            ]),
+          ),
+        );
+      });
+    });
+  tokens
+    .command("revoke <id>")
+    .description("revoke a token (servers stop accepting it within 5 s)")
+    .action(async (id: string) => {
+      await withTokenStore((store) => store.revokeToken(id, Date.now()));
+      io.err(`token ${id} revoked`);
+    });
+
+  // ------------------------------------------------------------ sync
+  program
+    .command("sync")
+    .description("upload writes spooled while the server was unreachable, exactly once")
+    .option("--spool <dir>", "spool directory", join(".sextant", "spool"))
+    .option("--json", "machine-readable output")
+    .action(async (o: { spool: string; json?: boolean }) => {
+      const g = program.opts<GlobalOptions>();
+      const env = io.env ?? process.env;
+      const dir = resolve(io.cwd ?? process.cwd(), o.spool);
+      const pending = pendingSpoolFiles(dir);
+      if (pending.length === 0) {
+        if (o.json) return io.out(toJson({ files: 0, applied: 0, skipped: 0 }));
+        return io.out(`nothing to sync in ${dir}`);
+      }
+      const uri = g.uri ?? env.SEXTANT_TRACKING_URI;
+      const { store, artifacts } = await openStore({ uri, cwd: io.cwd, mode: "online" });
+      try {
+        const report = await syncSpool(dir, store, artifacts, {
+          onProgress: (done, total, file) => {
+            if (done === total || done % 100 === 0) io.err(`${basename(file)}: ${done}/${total}`);
+          },
+        });
+        if (o.json) return io.out(toJson(report));
+        io.out(
+          `synced ${report.applied} operation(s) from ${report.files} spool file(s)${report.skipped ? ` (${report.skipped} already applied earlier)` : ""}`,
+        );
+      } finally {
+        await store.close();
+      }
     });
 
   try {

@@ -35,7 +35,11 @@ describe("minMaxBucketIndices", () => {
   });
 
   it("carries steps and timestamps along", () => {
-    const s = { steps: Float64Array.of(0, 1, 2, 3, 4), timestamps: Float64Array.of(10, 11, 12, 13, 14), values: Float64Array.of(0, 9, 1, 2, 0) };
+    const s = {
+      steps: Float64Array.of(0, 1, 2, 3, 4),
+      timestamps: Float64Array.of(10, 11, 12, 13, 14),
+      values: Float64Array.of(0, 9, 1, 2, 0),
+    };
     const d = downsample(s, 4);
     expect(Array.from(d.steps)).toEqual([0, 1, 2, 4]);
     expect(Array.from(d.timestamps)).toEqual([10, 11, 12, 14]);

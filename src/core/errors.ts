@@ -39,11 +39,27 @@ export const ERROR_CATALOG = {
     doc: "A param was logged again with a different value; params are immutable.",
   },
   MALFORMED_REQUEST: { status: 400, mlflow: "MALFORMED_REQUEST", doc: "A request body does not parse." },
-  REQUEST_TOO_LARGE: { status: 413, mlflow: "INVALID_PARAMETER_VALUE", doc: "A request body is over its size limit." },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, mlflow: "BAD_REQUEST", doc: "A request body has a content type the route does not take." },
-  ENDPOINT_NOT_FOUND: { status: 404, mlflow: "ENDPOINT_NOT_FOUND", doc: "No route has that method and path." },
+  REQUEST_TOO_LARGE: {
+    status: 413,
+    mlflow: "INVALID_PARAMETER_VALUE",
+    doc: "A request body is over its size limit.",
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    mlflow: "BAD_REQUEST",
+    doc: "A request body has a content type the route does not take.",
+  },
+  ENDPOINT_NOT_FOUND: {
+    status: 404,
+    mlflow: "ENDPOINT_NOT_FOUND",
+    doc: "No route has that method and path.",
+  },
   UNAUTHENTICATED: { status: 401, mlflow: "UNAUTHENTICATED", doc: "The request has no valid API token." },
-  PERMISSION_DENIED: { status: 403, mlflow: "PERMISSION_DENIED", doc: "The token's scope does not allow the operation." },
+  PERMISSION_DENIED: {
+    status: 403,
+    mlflow: "PERMISSION_DENIED",
+    doc: "The token's scope does not allow the operation.",
+  },
   OFFLINE: {
     status: 503,
     mlflow: "TEMPORARILY_UNAVAILABLE",

@@ -13,7 +13,7 @@ import { isTokenStore, type Store } from "../store/types.js";
 import { wireReplacer } from "../store/wire.js";
 import { Authenticator, allows, type Identity } from "./auth.js";
 import type { ServerContext } from "./context.js";
-import { installErrorHandling } from "./errors.js";
+import { asSextantError, errorBody, installErrorHandling } from "./errors.js";
 import { mlflowRoutes } from "./mlflow/index.js";
 import { nativeRoutes } from "./native/index.js";
 
@@ -43,6 +43,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // One line per request would dominate the log (and the CPU) under metric ingest.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // Errors Fastify raises before routing (a malformed URL, say) get the same body as the rest.
+    frameworkErrors: (error, _request, reply) => {
+      const mapped = asSextantError(error);
+      const e = mapped.code === "INTERNAL" ? new SextantError("MALFORMED_REQUEST", error.message) : mapped;
+      (reply as unknown as { code(n: number): { send(b: unknown): void } }).code(e.status).send(errorBody(e));
+    },
     forceCloseConnections: "idle",
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -97,6 +103,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(nativeRoutes(ctx), { prefix: "/api/v1" });
   await app.register(mlflowRoutes(ctx), { prefix: "/api/2.0" });
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-  app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok", version: VERSION, store: options.store.kind }));
+  app.get("/health", { schema: { hide: true } }, async () => ({
+    status: "ok",
+    version: VERSION,
+    store: options.store.kind,
+  }));
   return app;
 }

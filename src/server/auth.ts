@@ -60,14 +60,21 @@ export class Authenticator {
   async identify(header: string | undefined): Promise<Identity> {
     const m = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m) {
-      throw new SextantError("UNAUTHENTICATED", "this server needs an API token: send 'Authorization: Bearer <token>'");
+      throw new SextantError(
+        "UNAUTHENTICATED",
+        "this server needs an API token: send 'Authorization: Bearer <token>'",
+      );
     }
     const parts = TOKEN.exec(m[1]!);
     if (!parts) throw new SextantError("UNAUTHENTICATED", "the API token is malformed");
     const [, id, secret] = parts as unknown as [string, string, string];
     const record = await this.#lookup(id);
     const given = Buffer.from(sha256(secret), "hex");
-    if (!record || record.revokedTime !== null || !timingSafeEqual(given, Buffer.from(record.secretSha256, "hex"))) {
+    if (
+      !record ||
+      record.revokedTime !== null ||
+      !timingSafeEqual(given, Buffer.from(record.secretSha256, "hex"))
+    ) {
       throw new SextantError("UNAUTHENTICATED", "the API token is unknown or revoked");
     }
     return { name: record.name, scope: record.scope };

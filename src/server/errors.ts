@@ -15,7 +15,12 @@ export interface ErrorBody {
 }
 
 export function errorBody(e: SextantError): ErrorBody {
-  return { error_code: ERROR_CATALOG[e.code].mlflow, message: e.message, code: e.code, details: { ...e.details } };
+  return {
+    error_code: ERROR_CATALOG[e.code].mlflow,
+    message: e.message,
+    code: e.code,
+    details: { ...e.details },
+  };
 }
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -43,7 +48,8 @@ export function asSextantError(err: unknown): SextantError {
   const fe = err as FastifyError;
   const mapped = fe?.code ? FASTIFY_CODES[fe.code] : undefined;
   if (mapped) return new SextantError(mapped, fe.message);
-  if (fe?.statusCode === 400 && fe.code?.startsWith("FST_")) return new SextantError("MALFORMED_REQUEST", fe.message);
+  if (fe?.statusCode === 400 && fe.code?.startsWith("FST_"))
+    return new SextantError("MALFORMED_REQUEST", fe.message);
   return new SextantError("INTERNAL", "internal error", {}, { cause: err });
 }
 
@@ -54,7 +60,10 @@ export function installErrorHandling(app: FastifyInstance): void {
     reply.code(e.status).send(errorBody(e));
   });
   app.setNotFoundHandler((request, reply) => {
-    const e = new SextantError("ENDPOINT_NOT_FOUND", `no route for ${request.method} ${request.url.split("?")[0]}`);
+    const e = new SextantError(
+      "ENDPOINT_NOT_FOUND",
+      `no route for ${request.method} ${request.url.split("?")[0]}`,
+    );
     reply.code(e.status).send(errorBody(e));
   });
 }

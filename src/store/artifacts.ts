@@ -26,7 +26,9 @@ function hashing(h: ReturnType<typeof createHash>, count: { size: number }, maxB
     for await (const chunk of source) {
       count.size += chunk.byteLength;
       if (count.size > maxBytes) {
-        throw new SextantError("REQUEST_TOO_LARGE", `the upload is over its limit of ${maxBytes} bytes`, { maxBytes });
+        throw new SextantError("REQUEST_TOO_LARGE", `the upload is over its limit of ${maxBytes} bytes`, {
+          maxBytes,
+        });
       }
       h.update(chunk);
       yield chunk;
@@ -139,7 +141,11 @@ export class FsArtifactStore implements ArtifactStore {
     const h = createHash("sha256");
     const count = { size: 0 };
     try {
-      await pipeline(source, hashing(h, count, options.maxBytes ?? Number.POSITIVE_INFINITY), createWriteStream(tmp));
+      await pipeline(
+        source,
+        hashing(h, count, options.maxBytes ?? Number.POSITIVE_INFINITY),
+        createWriteStream(tmp),
+      );
       const hash = h.digest("hex");
       checkExpected(options.expectedSha256, hash);
       await this.#commit(tmp, hash);
@@ -202,7 +208,8 @@ export class MemoryArtifactStore implements ArtifactStore {
     const parts: Uint8Array[] = [];
     const h = createHash("sha256");
     const count = { size: 0 };
-    for await (const chunk of hashing(h, count, options.maxBytes ?? Number.POSITIVE_INFINITY)(source)) parts.push(chunk);
+    for await (const chunk of hashing(h, count, options.maxBytes ?? Number.POSITIVE_INFINITY)(source))
+      parts.push(chunk);
     checkExpected(options.expectedSha256, h.digest("hex"));
     return this.put(Buffer.concat(parts));
   }

@@ -1,5 +1,13 @@
 export { type ArtifactStore, type BlobRef, FsArtifactStore, MemoryArtifactStore } from "./artifacts.js";
-export { CHUNK_POINTS, KyselyStore, MAX_SEARCH_RESULTS } from "./kysely-store.js";
+export { FailoverStore } from "./failover.js";
+export { HttpArtifactStore, HttpClient, HttpStore, type HttpStoreOptions } from "./http.js";
+export {
+  CHUNK_POINTS,
+  KyselyStore,
+  type KyselyStoreOptions,
+  MAX_SEARCH_RESULTS,
+  SEARCH_BUDGET,
+} from "./kysely-store.js";
 export { decodeSeries, encodeChunk, type SeriesColumns, seriesStats } from "./metric-codec.js";
 export { type Dialect, MIGRATIONS, SCHEMA_VERSION } from "./migrations.js";
 export {
@@ -12,5 +20,7 @@ export {
 export { PostgresStore, type PostgresStoreOptions } from "./postgres.js";
 export type * from "./search/ast.js";
 export { parseFilter, parseOrderBy } from "./search/parser.js";
+export { pendingSpoolFiles, SpoolStore, type SyncOptions, type SyncReport, syncSpool } from "./spool.js";
 export { SqliteStore, type SqliteStoreOptions } from "./sqlite.js";
 export * from "./types.js";
+export { BATCH_CONTENT_TYPE, decodeBatch, encodeBatch, fromWireNumber, toWireNumber } from "./wire.js";

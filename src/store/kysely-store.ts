@@ -20,6 +20,7 @@ import { decodeSeries, encodeChunk, type SeriesColumns, seriesStats } from "./me
 import type { Dialect } from "./migrations.js";
 import type { DB, MetricSummaryTable, RunsTable } from "./schema.js";
 import type { OrderBy } from "./search/ast.js";
+import { checkSearchSize } from "./search/limits.js";
 import { parseFilter, parseOrderBy } from "./search/parser.js";
 import { planSearch, type SearchPhase } from "./search/to-sql.js";
 import {
@@ -65,17 +66,41 @@ const INSERT_ROWS = 500;
 
 type Tx = Kysely<DB>;
 
+/** Batches per group-commit transaction, at most. */
+const GROUP_COMMIT_MAX = 256;
+
+interface PreparedBatch {
+  runId: string;
+  key: string | undefined;
+  heartbeatAt: number | undefined;
+  params: Array<{ key: string; value: string }>;
+  tags: Array<{ key: string; value: string }>;
+  metrics: MetricSeriesInput[];
+}
+
+interface PendingBatch {
+  batch: PreparedBatch;
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
 export abstract class KyselyStore implements Store, TokenStore {
   abstract readonly kind: string;
   protected readonly db: Kysely<DB>;
   protected readonly dialect: Dialect;
 
   readonly #searchBudget: number;
+  /** Whether concurrent logBatch calls share transactions (see #drain). */
+  protected readonly groupCommit: boolean;
+  readonly #pending: PendingBatch[] = [];
+  #draining = false;
 
   protected constructor(db: Kysely<DB>, dialect: Dialect, options: KyselyStoreOptions = {}) {
     this.db = db;
     this.dialect = dialect;
     this.#searchBudget = options.searchBudget ?? SEARCH_BUDGET;
+    // SQLite has one writer at a time anyway; PostgreSQL runs concurrent transactions itself.
+    this.groupCommit = dialect === "sqlite";
   }
 
   /** Runs `fn` in one write transaction: all of it commits or none of it does. */
@@ -118,10 +143,12 @@ export abstract class KyselyStore implements Store, TokenStore {
           .where("experiment_id", "=", eid)
           .execute();
       }
-      if (tags.length > 0) {
+      for (let i = 0; i < tags.length; i += INSERT_ROWS) {
         await t
           .insertInto("experiment_tags")
-          .values(tags.map((x) => ({ experiment_id: eid, key: x.key, value: x.value })))
+          .values(
+            tags.slice(i, i + INSERT_ROWS).map((x) => ({ experiment_id: eid, key: x.key, value: x.value })),
+          )
           .execute();
       }
       return eid;
@@ -317,10 +344,10 @@ export abstract class KyselyStore implements Store, TokenStore {
       if (clash)
         throw new SextantError("INVALID_ARGUMENT", `a run with id ${runId} already exists`, { runId });
       await t.insertInto("runs").values(row).execute();
-      if (tags.length > 0) {
+      for (let i = 0; i < tags.length; i += INSERT_ROWS) {
         await t
           .insertInto("tags")
-          .values(tags.map((x) => ({ run_id: runId, ...x })))
+          .values(tags.slice(i, i + INSERT_ROWS).map((x) => ({ run_id: runId, ...x })))
           .execute();
       }
     });
@@ -384,7 +411,11 @@ export abstract class KyselyStore implements Store, TokenStore {
   }
 
   async heartbeat(runId: string, now: number): Promise<boolean> {
-    const res = await this.db
+    return this.#beat(this.db, runId, now);
+  }
+
+  async #beat(t: Tx, runId: string, now: number): Promise<boolean> {
+    const res = await t
       .updateTable("runs")
       .set({ heartbeat_at: now, status: "RUNNING", end_time: null, crashed: 0 })
       .where("run_id", "=", runId)
@@ -436,39 +467,101 @@ export abstract class KyselyStore implements Store, TokenStore {
     if (key !== undefined && (typeof key !== "string" || key.length === 0 || key.length > 128)) {
       throw new SextantError("INVALID_ARGUMENT", "idempotencyKey must be a string of 1 to 128 characters");
     }
-    const params = validateParams(batch.params ?? []);
-    const tags = validateTagList(batch.tags ?? []);
-    const metrics = (batch.metrics ?? []).filter((m) => m.values.length > 0);
-    for (const m of metrics) validateSeries(m);
-    if (params.length === 0 && tags.length === 0 && metrics.length === 0) {
-      await this.tx((t) => this.#requireActiveRun(t, runId));
+    if (batch.heartbeatAt !== undefined && !Number.isSafeInteger(batch.heartbeatAt)) {
+      throw new SextantError("INVALID_ARGUMENT", "heartbeatAt must be integer milliseconds");
+    }
+    const prepared: PreparedBatch = {
+      runId,
+      key,
+      heartbeatAt: batch.heartbeatAt,
+      params: validateParams(batch.params ?? []),
+      tags: validateTagList(batch.tags ?? []),
+      metrics: (batch.metrics ?? []).filter((m) => m.values.length > 0),
+    };
+    for (const m of prepared.metrics) validateSeries(m);
+    if (!this.groupCommit) {
+      await this.tx((t) => this.#applyBatch(t, prepared));
       return;
     }
-    await this.tx(async (t) => {
-      await this.#requireActiveRun(t, runId);
-      if (key !== undefined) {
-        const res = await t
-          .insertInto("batch_keys")
-          .values({ idempotency_key: key, run_id: runId, created_time: Date.now() })
-          .onConflict((oc) => oc.column("idempotency_key").doNothing())
-          .executeTakeFirst();
-        // applied before: acknowledge without applying again
-        if (Number(res.numInsertedOrUpdatedRows ?? 0n) === 0) return;
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.push({ batch: prepared, resolve, reject });
+      if (!this.#draining) {
+        // SQLite runs synchronously, so a transaction started now would finish before any other
+        // request is read; waiting for the check phase lets the requests already read join it.
+        this.#draining = true;
+        setImmediate(() => void this.#drain());
       }
-      if (params.length > 0) await this.#writeParams(t, runId, params);
-      if (tags.length > 0) {
-        for (let i = 0; i < tags.length; i += INSERT_ROWS) {
-          await t
-            .insertInto("tags")
-            .values(tags.slice(i, i + INSERT_ROWS).map((x) => ({ run_id: runId, ...x })))
-            .onConflict((oc) =>
-              oc.columns(["run_id", "key"]).doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })),
-            )
-            .execute();
-        }
-      }
-      if (metrics.length > 0) await this.#writeMetrics(t, runId, metrics);
     });
+  }
+
+  /**
+   * Group commit: batches that arrive while a write transaction is open wait, then go together in
+   * the next one, each inside its own savepoint. A batch that fails rolls back to its savepoint and
+   * only its caller sees the error; the others commit. Every caller is answered after COMMIT.
+   */
+  async #drain(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) {
+        const group = this.#pending.splice(0, GROUP_COMMIT_MAX);
+        const errors = new Map<number, unknown>();
+        try {
+          await this.tx(async (t) => {
+            if (group.length === 1) {
+              await this.#applyBatch(t, group[0]!.batch);
+              return;
+            }
+            for (let i = 0; i < group.length; i++) {
+              await sql`SAVEPOINT sx_batch`.execute(t);
+              try {
+                await this.#applyBatch(t, group[i]!.batch);
+              } catch (e) {
+                await sql`ROLLBACK TO sx_batch`.execute(t);
+                errors.set(i, e);
+              }
+              await sql`RELEASE sx_batch`.execute(t);
+            }
+          });
+        } catch (e) {
+          for (const w of group) w.reject(e);
+          continue;
+        }
+        group.forEach((w, i) => {
+          if (errors.has(i)) w.reject(errors.get(i));
+          else w.resolve();
+        });
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  async #applyBatch(t: Tx, b: PreparedBatch): Promise<void> {
+    const { runId, key, params, tags, metrics } = b;
+    await this.#requireActiveRun(t, runId);
+    if (b.heartbeatAt !== undefined) await this.#beat(t, runId, b.heartbeatAt);
+    if (params.length === 0 && tags.length === 0 && metrics.length === 0) return;
+    if (key !== undefined) {
+      const res = await t
+        .insertInto("batch_keys")
+        .values({ idempotency_key: key, run_id: runId, created_time: b.heartbeatAt ?? 0 })
+        .onConflict((oc) => oc.column("idempotency_key").doNothing())
+        .executeTakeFirst();
+      // applied before: acknowledge without applying again
+      if (Number(res.numInsertedOrUpdatedRows ?? 0n) === 0) return;
+    }
+    if (params.length > 0) await this.#writeParams(t, runId, params);
+    if (tags.length > 0) {
+      for (let i = 0; i < tags.length; i += INSERT_ROWS) {
+        await t
+          .insertInto("tags")
+          .values(tags.slice(i, i + INSERT_ROWS).map((x) => ({ run_id: runId, ...x })))
+          .onConflict((oc) =>
+            oc.columns(["run_id", "key"]).doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })),
+          )
+          .execute();
+      }
+    }
+    if (metrics.length > 0) await this.#writeMetrics(t, runId, metrics);
   }
 
   async #writeParams(t: Tx, runId: string, params: Array<{ key: string; value: string }>): Promise<void> {
@@ -672,6 +765,7 @@ export abstract class KyselyStore implements Store, TokenStore {
         `maxResults must be an integer in 1..${MAX_SEARCH_RESULTS}, got ${maxResults}`,
       );
     }
+    checkSearchSize(input.experimentIds, input.filter, input.orderBy ?? []);
     const expIds = input.experimentIds.map(parseExperimentId);
     const filter = input.filter ? parseFilter(input.filter) : null;
     const orderBy: OrderBy[] = (input.orderBy ?? []).map(parseOrderBy);
@@ -741,29 +835,52 @@ export abstract class KyselyStore implements Store, TokenStore {
   async #hydrate(rows: RunsTable[]): Promise<Run[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.run_id);
+    // IN lists in slices, under every engine's bound-parameter limit
+    const byIds = async <T>(q: (slice: string[]) => Promise<T[]>): Promise<T[]> => {
+      const out: T[] = [];
+      for (let i = 0; i < ids.length; i += INSERT_ROWS) out.push(...(await q(ids.slice(i, i + INSERT_ROWS))));
+      return out;
+    };
     const [params, tags, metrics, datasets] = await Promise.all([
-      this.db.selectFrom("params").select(["run_id", "key", "value"]).where("run_id", "in", ids).execute(),
-      this.db.selectFrom("tags").select(["run_id", "key", "value"]).where("run_id", "in", ids).execute(),
-      this.db.selectFrom("metric_summary").selectAll().where("run_id", "in", ids).orderBy("key").execute(),
-      this.db
-        .selectFrom("run_inputs as ri")
-        .innerJoin("datasets as d", "d.dataset_id", "ri.dataset_id")
-        .select([
-          "ri.run_id",
-          "ri.context",
-          "d.name",
-          "d.digest",
-          "d.source_type",
-          "d.source",
-          "d.size",
-          "d.num_rows",
-          "d.num_columns",
-          "d.schema",
-          "d.profile",
-        ])
-        .where("ri.run_id", "in", ids)
-        .orderBy("d.name")
-        .execute(),
+      byIds((slice) =>
+        this.db
+          .selectFrom("params")
+          .select(["run_id", "key", "value"])
+          .where("run_id", "in", slice)
+          .execute(),
+      ),
+      byIds((slice) =>
+        this.db.selectFrom("tags").select(["run_id", "key", "value"]).where("run_id", "in", slice).execute(),
+      ),
+      byIds((slice) =>
+        this.db
+          .selectFrom("metric_summary")
+          .selectAll()
+          .where("run_id", "in", slice)
+          .orderBy("key")
+          .execute(),
+      ),
+      byIds((slice) =>
+        this.db
+          .selectFrom("run_inputs as ri")
+          .innerJoin("datasets as d", "d.dataset_id", "ri.dataset_id")
+          .select([
+            "ri.run_id",
+            "ri.context",
+            "d.name",
+            "d.digest",
+            "d.source_type",
+            "d.source",
+            "d.size",
+            "d.num_rows",
+            "d.num_columns",
+            "d.schema",
+            "d.profile",
+          ])
+          .where("ri.run_id", "in", slice)
+          .orderBy("d.name")
+          .execute(),
+      ),
     ]);
     const runs = new Map<string, Run>();
     for (const r of rows) {
@@ -805,7 +922,9 @@ export abstract class KyselyStore implements Store, TokenStore {
 
   async createToken(token: TokenRecord): Promise<void> {
     if (!TOKEN_SCOPES.includes(token.scope)) {
-      throw new SextantError("INVALID_ARGUMENT", `unknown token scope '${token.scope}'`, { allowed: TOKEN_SCOPES });
+      throw new SextantError("INVALID_ARGUMENT", `unknown token scope '${token.scope}'`, {
+        allowed: TOKEN_SCOPES,
+      });
     }
     await this.tx(async (t) => {
       await t
@@ -823,7 +942,11 @@ export abstract class KyselyStore implements Store, TokenStore {
   }
 
   async getToken(tokenId: string): Promise<TokenRecord | null> {
-    const row = await this.db.selectFrom("tokens").selectAll().where("token_id", "=", tokenId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("tokens")
+      .selectAll()
+      .where("token_id", "=", tokenId)
+      .executeTakeFirst();
     return row ? toToken(row) : null;
   }
 
@@ -841,7 +964,11 @@ export abstract class KyselyStore implements Store, TokenStore {
         .where("revoked_time", "is", null)
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0) {
-        const row = await t.selectFrom("tokens").select("token_id").where("token_id", "=", tokenId).executeTakeFirst();
+        const row = await t
+          .selectFrom("tokens")
+          .select("token_id")
+          .where("token_id", "=", tokenId)
+          .executeTakeFirst();
         if (!row) throw new SextantError("INVALID_ARGUMENT", `no token with id '${tokenId}'`, { tokenId });
       }
     });

@@ -4,18 +4,34 @@
  *   a path, or file:PATH    → embedded SQLite at PATH/sextant.db, artifacts in PATH/artifacts
  *   :memory:                → embedded SQLite in memory, artifacts in memory
  *   postgres://…            → PostgreSQL; artifacts at `artifactsUri` ($SEXTANT_ARTIFACTS_URI, else ./.sextant/artifacts)
+ *   http(s)://host:port     → a Sextant server (artifacts go through it); with `mode` "auto" (the
+ *                             default) writes fall back to an offline spool while it is unreachable
  */
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SextantError } from "../core/errors.js";
 import { type ArtifactStore, FsArtifactStore, MemoryArtifactStore } from "./artifacts.js";
+import { FailoverStore } from "./failover.js";
+import { HttpArtifactStore, HttpStore } from "./http.js";
 import { PostgresStore } from "./postgres.js";
 import { SqliteStore } from "./sqlite.js";
 import type { Store } from "./types.js";
 
 export const DEFAULT_STORE_DIR = ".sextant";
 
+export type RemoteMode = "auto" | "online" | "offline";
+
 export interface OpenStoreOptions {
+  /** For http(s) URIs: "auto" spools while the server is unreachable, "online" fails instead, "offline" always spools. */
+  mode?: RemoteMode;
+  /** API token for http(s) URIs (default $SEXTANT_TRACKING_TOKEN). */
+  token?: string;
+  /** Where offline writes are spooled (default ./.sextant/spool). */
+  spoolDir?: string;
+  /** Called when writes start going to the spool. */
+  onOffline?: (spoolFile: string, cause: unknown) => void;
+  /** How long an unreachable server is retried before a write gives up or spools (default 30 s). */
+  retryForMs?: number;
   uri?: string;
   artifactsUri?: string;
   /** Working directory that relative paths resolve against (default process.cwd()). */
@@ -66,11 +82,14 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<OpenedS
     return { store: await PostgresStore.open(uri, { now }), artifacts, uri };
   }
   if (/^https?:\/\//i.test(uri)) {
-    throw new SextantError(
-      "UNSUPPORTED_URI",
-      `'${uri}' names a tracking server; this build opens embedded (path, file:, :memory:) and postgres:// stores`,
-      { uri },
-    );
+    const http = new HttpStore(uri, { token: options.token, retryForMs: options.retryForMs });
+    const remoteBlobs = new HttpArtifactStore(http.client);
+    const mode = options.mode ?? "auto";
+    if (mode === "online") return { store: http, artifacts: remoteBlobs, uri };
+    const spoolDir = resolve(cwd, options.spoolDir ?? join(DEFAULT_STORE_DIR, "spool"));
+    const offline = mode === "offline" || !(await HttpStore.reachable(uri));
+    const store = new FailoverStore(http, spoolDir, { offline, onFailover: options.onOffline });
+    return { store, artifacts: store.artifactsOver(remoteBlobs), uri };
   }
   let dir: string;
   if (uri.startsWith("file:"))

@@ -148,6 +148,11 @@ export interface LogBatchInput {
    * again. Up to 128 characters; keep it unique per batch (a UUID).
    */
   idempotencyKey?: string;
+  /**
+   * Also records a heartbeat at this time (a crashed run comes back to RUNNING), in the same
+   * transaction: for clients that never send heartbeats of their own (MLflow's).
+   */
+  heartbeatAt?: number;
   metrics?: MetricSeriesInput[];
   params?: Array<{ key: string; value: string }>;
   tags?: Array<{ key: string; value: string }>;

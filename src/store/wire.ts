@@ -14,6 +14,8 @@ const MAGIC = 0x31425853; // "SXB1" little-endian
 
 export interface BatchHeader {
   idempotencyKey?: string;
+  /** Record a heartbeat with the batch, stamped by the server's clock. */
+  heartbeat?: boolean;
   params?: Array<{ key: string; value: string }>;
   tags?: Array<{ key: string; value: string }>;
   /** One entry per encoded series that follows the header, in order, with its byte length. */
@@ -22,9 +24,12 @@ export interface BatchHeader {
 
 /** Frame: u32 magic, u32 header length, header JSON, then each series as one metric chunk. */
 export function encodeBatch(batch: LogBatchInput): Buffer {
-  const chunks = (batch.metrics ?? []).filter((m) => m.values.length > 0).map((m) => ({ key: m.key, data: encodeChunk(m) }));
+  const chunks = (batch.metrics ?? [])
+    .filter((m) => m.values.length > 0)
+    .map((m) => ({ key: m.key, data: encodeChunk(m) }));
   const header: BatchHeader = {
     ...(batch.idempotencyKey === undefined ? {} : { idempotencyKey: batch.idempotencyKey }),
+    ...(batch.heartbeatAt === undefined ? {} : { heartbeat: true }),
     ...(batch.params?.length ? { params: batch.params } : {}),
     ...(batch.tags?.length ? { tags: batch.tags } : {}),
     metrics: chunks.map((c) => ({ key: c.key, bytes: c.data.length })),
@@ -57,7 +62,12 @@ export function decodeBatch(buf: Uint8Array): { header: BatchHeader; metrics: Me
   const metrics: MetricSeriesInput[] = [];
   let at = 8 + len;
   for (const m of Array.isArray(header.metrics) ? header.metrics : []) {
-    if (typeof m?.key !== "string" || !Number.isSafeInteger(m.bytes) || m.bytes < 8 || at + m.bytes > buf.byteLength) {
+    if (
+      typeof m?.key !== "string" ||
+      !Number.isSafeInteger(m.bytes) ||
+      m.bytes < 8 ||
+      at + m.bytes > buf.byteLength
+    ) {
       throw malformed("a series entry is invalid or runs past the end");
     }
     const chunk = buf.subarray(at, at + m.bytes);
@@ -118,5 +128,9 @@ function summaryFromWire(m: MetricSummary): MetricSummary {
 export function runFromWire(run: Run): Run {
   const metrics: Record<string, number> = {};
   for (const [k, v] of Object.entries(run.data.metrics)) metrics[k] = fromWireNumber(v);
-  return { ...run, data: { ...run.data, metrics }, metricSummaries: run.metricSummaries.map(summaryFromWire) };
+  return {
+    ...run,
+    data: { ...run.data, metrics },
+    metricSummaries: run.metricSummaries.map(summaryFromWire),
+  };
 }

@@ -7,7 +7,7 @@ import { SextantError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
 import type { ArtifactStore } from "../store/artifacts.js";
 import type { SeriesColumns } from "../store/metric-codec.js";
-import { openStore } from "../store/open.js";
+import { openStore, type RemoteMode } from "../store/open.js";
 import type {
   ArtifactEntry,
   Experiment,
@@ -38,8 +38,19 @@ export interface CaptureOptions {
 }
 
 export interface OpenOptions {
-  /** Store URI: a directory (embedded), `file:`, `:memory:` or `postgres://`. Default $SEXTANT_TRACKING_URI, else ./.sextant. */
+  /**
+   * Store URI: a directory (embedded), `file:`, `:memory:`, `postgres://`, or a server's
+   * `http(s)://host:port`. Default $SEXTANT_TRACKING_URI, else ./.sextant.
+   */
   uri?: string;
+  /** For a server URI: "auto" (default) spools writes while it is unreachable, "online" fails, "offline" always spools. */
+  mode?: RemoteMode;
+  /** API token for a server (default $SEXTANT_TRACKING_TOKEN). */
+  token?: string;
+  /** Where offline writes wait for `sextant sync` (default ./.sextant/spool). */
+  spoolDir?: string;
+  /** How long an unreachable server is retried before a write spools (mode "auto") or fails (default 30 s). */
+  retryForMs?: number;
   /** Where artifact blobs go for a PostgreSQL store (a directory); default $SEXTANT_ARTIFACTS_URI, else ./.sextant/artifacts. */
   artifactsUri?: string;
   /** Time source (default: the system clock). */
@@ -158,11 +169,20 @@ export class Sextant {
    */
   static async open(options: OpenOptions = {}): Promise<Sextant> {
     const clock = options.clock ?? systemClock;
+    const warn = options.onWarning ?? ((m: string) => console.warn(`[sextant] ${m}`));
     const opened = await openStore({
       uri: options.uri,
       artifactsUri: options.artifactsUri,
       cwd: options.cwd,
       now: clock.now(),
+      mode: options.mode,
+      token: options.token,
+      spoolDir: options.spoolDir,
+      retryForMs: options.retryForMs,
+      onOffline: (file) =>
+        warn(
+          `the server at ${options.uri ?? process.env.SEXTANT_TRACKING_URI} is unreachable; writes are spooled to ${file} — run \`sextant sync\` when it is back`,
+        ),
     });
     const sx = new Sextant(opened.store, opened.artifacts, opened.uri, options);
     await sx.#sweepCrashed();
@@ -382,6 +402,8 @@ export class Sextant {
   }
 
   async #sweepCrashed(): Promise<void> {
+    // A server sweeps its own store by its own clock before every run read.
+    if (this.store.kind === "http") return;
     const crashAfter = this.#options.crashAfterMs ?? 60_000;
     await this.store.markCrashedRuns(this.clock.now() - crashAfter);
   }

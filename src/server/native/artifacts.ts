@@ -20,20 +20,33 @@ export function artifactRoutes(ctx: ServerContext) {
       "/blobs/:sha256",
       {
         config: { scope: "write" },
-        schema: { tags, summary: "Upload bytes under their sha256 (checked)", params: z.strictObject({ sha256: sha256Param }) },
+        schema: {
+          tags,
+          summary: "Upload bytes under their sha256 (checked)",
+          params: z.strictObject({ sha256: sha256Param }),
+        },
       },
       async (req) => {
         const body = req.body as Readable | undefined;
         if (!body || typeof (body as Readable).pipe !== "function") {
           throw new SextantError("UNSUPPORTED_MEDIA_TYPE", "upload the bytes as application/octet-stream");
         }
-        return artifacts.putStream(body, { maxBytes: ctx.maxArtifactBytes, expectedSha256: req.params.sha256 });
+        return artifacts.putStream(body, {
+          maxBytes: ctx.maxArtifactBytes,
+          expectedSha256: req.params.sha256,
+        });
       },
     );
 
     app.head(
       "/blobs/:sha256",
-      { schema: { tags, summary: "Whether a blob is stored", params: z.strictObject({ sha256: sha256Param }) } },
+      {
+        schema: {
+          tags,
+          summary: "Whether a blob is stored",
+          params: z.strictObject({ sha256: sha256Param }),
+        },
+      },
       async (req, reply) => {
         reply.code((await artifacts.has(req.params.sha256)) ? 200 : 404);
         return "";
@@ -42,7 +55,13 @@ export function artifactRoutes(ctx: ServerContext) {
 
     app.get(
       "/blobs/:sha256",
-      { schema: { tags, summary: "Download a blob (verified against its hash)", params: z.strictObject({ sha256: sha256Param }) } },
+      {
+        schema: {
+          tags,
+          summary: "Download a blob (verified against its hash)",
+          params: z.strictObject({ sha256: sha256Param }),
+        },
+      },
       async (req, reply) => {
         reply.type("application/octet-stream");
         return artifacts.get(req.params.sha256);
@@ -57,15 +76,29 @@ export function artifactRoutes(ctx: ServerContext) {
           tags,
           summary: "Record an uploaded blob at a path of the run's artifacts",
           params: z.strictObject({ runId }),
-          body: z.strictObject({ path: z.string(), sha256: sha256Param, size: z.number().int().nonnegative(), createdTime: z.number().int().optional() }),
+          body: z.strictObject({
+            path: z.string(),
+            sha256: sha256Param,
+            size: z.number().int().nonnegative(),
+            createdTime: z.number().int().optional(),
+          }),
         },
       },
       async (req) => {
         const { path, sha256, size } = req.body;
         if (!(await artifacts.has(sha256))) {
-          throw new SextantError("ARTIFACT_NOT_FOUND", `blob ${sha256} has not been uploaded; PUT it to /api/v1/blobs first`, { sha256 });
+          throw new SextantError(
+            "ARTIFACT_NOT_FOUND",
+            `blob ${sha256} has not been uploaded; PUT it to /api/v1/blobs first`,
+            { sha256 },
+          );
         }
-        await store.recordArtifact(req.params.runId, { path, sha256, size, createdTime: req.body.createdTime ?? ctx.clock.now() });
+        await store.recordArtifact(req.params.runId, {
+          path,
+          sha256,
+          size,
+          createdTime: req.body.createdTime ?? ctx.clock.now(),
+        });
         return { ok: true };
       },
     );

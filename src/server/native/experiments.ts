@@ -15,22 +15,40 @@ export function experimentRoutes(ctx: ServerContext) {
 
     app.post(
       "/experiments",
-      { config: { scope: "write" }, schema: { tags, summary: "Create an experiment", body: createExperimentBody } },
+      {
+        config: { scope: "write" },
+        schema: { tags, summary: "Create an experiment", body: createExperimentBody },
+      },
       async (req) => store.createExperiment(req.body, clock.now()),
     );
 
     app.get(
       "/experiments",
-      { schema: { tags, summary: "List experiments with run counts", querystring: z.strictObject({ view: viewType.optional() }) } },
+      {
+        schema: {
+          tags,
+          summary: "List experiments with run counts",
+          querystring: z.strictObject({ view: viewType.optional() }),
+        },
+      },
       async (req) => ({ experiments: await store.listExperiments(req.query.view ?? "active") }),
     );
 
     app.get(
       "/experiments/by-name",
-      { schema: { tags, summary: "Get an experiment by name", querystring: z.strictObject({ name: z.string() }) } },
+      {
+        schema: {
+          tags,
+          summary: "Get an experiment by name",
+          querystring: z.strictObject({ name: z.string() }),
+        },
+      },
       async (req) => {
         const exp = await store.getExperimentByName(req.query.name);
-        if (!exp) throw new SextantError("EXPERIMENT_NOT_FOUND", `no experiment named '${req.query.name}'`, { name: req.query.name });
+        if (!exp)
+          throw new SextantError("EXPERIMENT_NOT_FOUND", `no experiment named '${req.query.name}'`, {
+            name: req.query.name,
+          });
         return exp;
       },
     );
@@ -45,7 +63,12 @@ export function experimentRoutes(ctx: ServerContext) {
       "/experiments/:experimentId",
       {
         config: { scope: "write" },
-        schema: { tags, summary: "Rename an experiment", params: z.strictObject({ experimentId }), body: z.strictObject({ name: z.string() }) },
+        schema: {
+          tags,
+          summary: "Rename an experiment",
+          params: z.strictObject({ experimentId }),
+          body: z.strictObject({ name: z.string() }),
+        },
       },
       async (req) => {
         await store.renameExperiment(req.params.experimentId, req.body.name, clock.now());
@@ -55,7 +78,14 @@ export function experimentRoutes(ctx: ServerContext) {
 
     app.delete(
       "/experiments/:experimentId",
-      { config: { scope: "admin" }, schema: { tags, summary: "Delete an experiment (restorable)", params: z.strictObject({ experimentId }) } },
+      {
+        config: { scope: "admin" },
+        schema: {
+          tags,
+          summary: "Delete an experiment (restorable)",
+          params: z.strictObject({ experimentId }),
+        },
+      },
       async (req) => {
         await store.setExperimentLifecycle(req.params.experimentId, "deleted", clock.now());
         return store.getExperiment(req.params.experimentId);
@@ -64,7 +94,10 @@ export function experimentRoutes(ctx: ServerContext) {
 
     app.post(
       "/experiments/:experimentId/restore",
-      { config: { scope: "admin" }, schema: { tags, summary: "Restore a deleted experiment", params: z.strictObject({ experimentId }) } },
+      {
+        config: { scope: "admin" },
+        schema: { tags, summary: "Restore a deleted experiment", params: z.strictObject({ experimentId }) },
+      },
       async (req) => {
         await store.setExperimentLifecycle(req.params.experimentId, "active", clock.now());
         return store.getExperiment(req.params.experimentId);

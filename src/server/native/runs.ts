@@ -24,6 +24,7 @@ export const MAX_BINARY_BATCH = 256 * 2 ** 20;
 
 const binaryBatchBody = z.strictObject({
   idempotencyKey: z.string().optional(),
+  heartbeat: z.boolean().optional(),
   params: keyValues.optional(),
   tags: keyValues.optional(),
   metrics: z.array(
@@ -38,14 +39,18 @@ const binaryBatchBody = z.strictObject({
 
 export function runRoutes(ctx: ServerContext) {
   return async (root: FastifyInstance) => {
-    root.addContentTypeParser(BATCH_CONTENT_TYPE, { parseAs: "buffer", bodyLimit: MAX_BINARY_BATCH }, (_req, body, done) => {
-      try {
-        const { header, metrics } = decodeBatch(body as Buffer);
-        done(null, { ...header, metrics });
-      } catch (e) {
-        done(e as Error, undefined);
-      }
-    });
+    root.addContentTypeParser(
+      BATCH_CONTENT_TYPE,
+      { parseAs: "buffer", bodyLimit: MAX_BINARY_BATCH },
+      (_req, body, done) => {
+        try {
+          const { header, metrics } = decodeBatch(body as Buffer);
+          done(null, { ...header, metrics });
+        } catch (e) {
+          done(e as Error, undefined);
+        }
+      },
+    );
     const app = root.withTypeProvider<ZodTypeProvider>();
     const { store, clock } = ctx;
 
@@ -77,7 +82,11 @@ export function runRoutes(ctx: ServerContext) {
       "/runs/mark-crashed",
       {
         config: { scope: "write" },
-        schema: { tags, summary: "End RUNNING runs silent since a time as crashed", body: z.strictObject({ staleBefore: z.number() }) },
+        schema: {
+          tags,
+          summary: "End RUNNING runs silent since a time as crashed",
+          body: z.strictObject({ staleBefore: z.number() }),
+        },
       },
       async (req) => ({ marked: await store.markCrashedRuns(req.body.staleBefore) }),
     );
@@ -93,13 +102,24 @@ export function runRoutes(ctx: ServerContext) {
 
     app.patch(
       "/runs/:runId",
-      { config: { scope: "write" }, schema: { tags, summary: "Update status, end time or name", params: z.strictObject({ runId }), body: updateRunBody } },
+      {
+        config: { scope: "write" },
+        schema: {
+          tags,
+          summary: "Update status, end time or name",
+          params: z.strictObject({ runId }),
+          body: updateRunBody,
+        },
+      },
       async (req) => store.updateRun(req.params.runId, req.body),
     );
 
     app.delete(
       "/runs/:runId",
-      { config: { scope: "write" }, schema: { tags, summary: "Delete a run (restorable)", params: z.strictObject({ runId }) } },
+      {
+        config: { scope: "write" },
+        schema: { tags, summary: "Delete a run (restorable)", params: z.strictObject({ runId }) },
+      },
       async (req) => {
         await store.setRunLifecycle(req.params.runId, "deleted", clock.now());
         return { runId: req.params.runId, lifecycleStage: "deleted" };
@@ -108,7 +128,10 @@ export function runRoutes(ctx: ServerContext) {
 
     app.post(
       "/runs/:runId/restore",
-      { config: { scope: "write" }, schema: { tags, summary: "Restore a deleted run", params: z.strictObject({ runId }) } },
+      {
+        config: { scope: "write" },
+        schema: { tags, summary: "Restore a deleted run", params: z.strictObject({ runId }) },
+      },
       async (req) => {
         await store.setRunLifecycle(req.params.runId, "active", clock.now());
         return { runId: req.params.runId, lifecycleStage: "active" };
@@ -117,7 +140,14 @@ export function runRoutes(ctx: ServerContext) {
 
     app.post(
       "/runs/:runId/heartbeat",
-      { config: { scope: "write" }, schema: { tags, summary: "Tell the server the run's process is alive", params: z.strictObject({ runId }) } },
+      {
+        config: { scope: "write" },
+        schema: {
+          tags,
+          summary: "Tell the server the run's process is alive",
+          params: z.strictObject({ runId }),
+        },
+      },
       async (req) => ({ alive: await store.heartbeat(req.params.runId, clock.now()) }),
     );
 
@@ -144,7 +174,13 @@ export function runRoutes(ctx: ServerContext) {
                 values: Float64Array.from(m.values as Array<number | string>, fromWireNumber),
               },
         );
-        const batch: LogBatchInput = { idempotencyKey: b.idempotencyKey, params: b.params, tags: b.tags, metrics };
+        const batch: LogBatchInput = {
+          idempotencyKey: b.idempotencyKey,
+          params: b.params,
+          tags: b.tags,
+          metrics,
+          ...(b.heartbeat ? { heartbeatAt: clock.now() } : {}),
+        };
         await store.logBatch(req.params.runId, batch);
         return { ok: true };
       },
@@ -152,7 +188,15 @@ export function runRoutes(ctx: ServerContext) {
 
     app.post(
       "/runs/:runId/tags/delete",
-      { config: { scope: "write" }, schema: { tags, summary: "Delete a run tag", params: z.strictObject({ runId }), body: z.strictObject({ key: z.string() }) } },
+      {
+        config: { scope: "write" },
+        schema: {
+          tags,
+          summary: "Delete a run tag",
+          params: z.strictObject({ runId }),
+          body: z.strictObject({ key: z.string() }),
+        },
+      },
       async (req) => {
         await store.deleteTag(req.params.runId, req.body.key);
         return { ok: true };
@@ -163,7 +207,12 @@ export function runRoutes(ctx: ServerContext) {
       "/runs/:runId/inputs",
       {
         config: { scope: "write" },
-        schema: { tags, summary: "Record dataset inputs", params: z.strictObject({ runId }), body: z.strictObject({ datasets: z.array(datasetInput) }) },
+        schema: {
+          tags,
+          summary: "Record dataset inputs",
+          params: z.strictObject({ runId }),
+          body: z.strictObject({ datasets: z.array(datasetInput) }),
+        },
       },
       async (req) => {
         await store.logInputs(req.params.runId, req.body.datasets);
@@ -183,7 +232,10 @@ export function runRoutes(ctx: ServerContext) {
       },
       async (req, reply) => {
         const q = req.query;
-        let s = await store.getMetricHistory(req.params.runId, q.key, { minStep: q.minStep, maxStep: q.maxStep });
+        let s = await store.getMetricHistory(req.params.runId, q.key, {
+          minStep: q.minStep,
+          maxStep: q.maxStep,
+        });
         const total = s.values.length;
         if (q.maxPoints !== undefined) s = downsample(s, q.maxPoints);
         reply.header("x-sextant-total-points", String(total));
@@ -191,7 +243,13 @@ export function runRoutes(ctx: ServerContext) {
           reply.type("application/octet-stream");
           return s.values.length === 0 ? Buffer.alloc(0) : encodeChunk(s);
         }
-        return { key: q.key, total, steps: Array.from(s.steps), timestamps: Array.from(s.timestamps), values: Array.from(s.values) };
+        return {
+          key: q.key,
+          total,
+          steps: Array.from(s.steps),
+          timestamps: Array.from(s.timestamps),
+          values: Array.from(s.values),
+        };
       },
     );
   };

@@ -37,6 +37,7 @@ export const updateRunBody = z.strictObject({
 /** A JSON metric batch: one entry per series, columns of equal length. */
 export const jsonBatchBody = z.strictObject({
   idempotencyKey: z.string().optional(),
+  heartbeat: z.boolean().optional(),
   params: keyValues.optional(),
   tags: keyValues.optional(),
   metrics: z

@@ -113,9 +113,9 @@ export function parseOrderBy(text: string): OrderBy {
   return { ident, ascending: isKeyword(dir, "ASC") };
 }
 
-type TokenKind = "word" | "op" | "string" | "dquoted" | "backtick" | "(" | ")" | "," | "eof";
+export type TokenKind = "word" | "op" | "string" | "dquoted" | "backtick" | "(" | ")" | "," | "eof";
 
-interface Token {
+export interface Token {
   readonly kind: TokenKind;
   /** 0-based offset of the token's first character. */
   readonly pos: number;
@@ -123,6 +123,18 @@ interface Token {
   readonly raw: string;
   /** Quoted tokens: the text between the quotes, unescaped. Others: same as raw. */
   readonly value: string;
+}
+
+/**
+ * The filter lexer on its own, for grammars that share its tokens (the MLflow experiment filter)
+ * and for callers that rewrite filters. Returns every token up to, not including, end of input.
+ * @throws SextantError INVALID_FILTER on an unterminated string or a character no token starts with
+ */
+export function tokenizeFilter(text: string): Token[] {
+  const parser = new Parser(text, "INVALID_FILTER");
+  const tokens: Token[] = [];
+  for (let tok = parser.next(); tok.kind !== "eof"; tok = parser.next()) tokens.push(tok);
+  return tokens;
 }
 
 function isKeyword(tok: Token, keyword: string): boolean {

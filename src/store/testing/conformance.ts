@@ -5,12 +5,22 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SextantError } from "../../core/errors.js";
 import { Rng } from "../../core/rng.js";
+import type { ArtifactStore } from "../artifacts.js";
 import { CHUNK_POINTS } from "../kysely-store.js";
 import { isTokenStore, type MetricSeriesInput, type Run, type Store } from "../types.js";
 
 export interface StoreFactory {
   /** A fresh, empty store; `searchBudget` is passed to the implementation's options. */
   open(options?: { searchBudget?: number }): Promise<Store>;
+  /**
+   * For stores that stamp times with their own clock (a server): make "now" be `now` for the
+   * next call. Embedded stores take the time as an argument and need nothing.
+   */
+  setNow?(store: Store, now: number): void;
+  /** Blob storage that goes with the store, where the store checks that recorded blobs exist. */
+  blobs?(store: Store): ArtifactStore;
+  /** false when the store does not keep API tokens (a remote client). */
+  tokens?: boolean;
   /** Called after close(), to drop whatever open() created. */
   dispose?(store: Store): Promise<void>;
 }
@@ -77,12 +87,18 @@ export function storeConformance(label: string, factory: StoreFactory): void {
 
     beforeEach(async () => {
       store = await factory.open();
-      expId = (await store.createExperiment({ name: "exp" }, T0)).experimentId;
+      expId = (await store.createExperiment({ name: "exp" }, at(T0))).experimentId;
     });
     afterEach(async () => {
       await store.close();
       await factory.dispose?.(store);
     });
+
+    /** `now` for a call that takes the time, told to the store's own clock when it has one. */
+    function at(now: number): number {
+      factory.setNow?.(store, now);
+      return now;
+    }
 
     async function newRun(extra: Partial<Parameters<Store["createRun"]>[0]> = {}) {
       return store.createRun({
@@ -103,7 +119,7 @@ export function storeConformance(label: string, factory: StoreFactory): void {
       });
 
       it("creates, gets by id and name, and lists with run counts", async () => {
-        const e = await store.createExperiment({ name: "churn", tags: { team: "retention" } }, T0 + 5);
+        const e = await store.createExperiment({ name: "churn", tags: { team: "retention" } }, at(T0 + 5));
         expect(e).toMatchObject({
           name: "churn",
           lifecycleStage: "active",
@@ -138,45 +154,48 @@ export function storeConformance(label: string, factory: StoreFactory): void {
 
       it("refuses a duplicate name and leaves the store unchanged", async () => {
         const before = await snapshot(store);
-        await expectCode(store.createExperiment({ name: "exp" }, T0), "EXPERIMENT_ALREADY_EXISTS");
+        await expectCode(store.createExperiment({ name: "exp" }, at(T0)), "EXPERIMENT_ALREADY_EXISTS");
         expect(await snapshot(store)).toEqual(before);
       });
 
       it("refuses bad names and tags, leaving the store unchanged", async () => {
         const before = await snapshot(store);
-        await expectCode(store.createExperiment({ name: "" }, T0), "INVALID_NAME");
-        await expectCode(store.createExperiment({ name: "x".repeat(501) }, T0), "LIMIT_EXCEEDED");
-        await expectCode(store.createExperiment({ name: "ok", tags: { "../x": "v" } }, T0), "INVALID_NAME");
+        await expectCode(store.createExperiment({ name: "" }, at(T0)), "INVALID_NAME");
+        await expectCode(store.createExperiment({ name: "x".repeat(501) }, at(T0)), "LIMIT_EXCEEDED");
         await expectCode(
-          store.createExperiment({ name: "ok2", tags: { k: "v".repeat(5001) } }, T0),
+          store.createExperiment({ name: "ok", tags: { "../x": "v" } }, at(T0)),
+          "INVALID_NAME",
+        );
+        await expectCode(
+          store.createExperiment({ name: "ok2", tags: { k: "v".repeat(5001) } }, at(T0)),
           "LIMIT_EXCEEDED",
         );
         expect(await snapshot(store)).toEqual(before);
       });
 
       it("renames, tags, deletes and restores", async () => {
-        await store.renameExperiment(expId, "exp2", T0 + 1);
+        await store.renameExperiment(expId, "exp2", at(T0 + 1));
         expect((await store.getExperiment(expId)).name).toBe("exp2");
-        await store.createExperiment({ name: "other" }, T0);
-        await expectCode(store.renameExperiment(expId, "other", T0), "EXPERIMENT_ALREADY_EXISTS");
-        await store.setExperimentTag(expId, "owner", "ana", T0 + 2);
-        await store.setExperimentTag(expId, "owner", "bo", T0 + 3);
+        await store.createExperiment({ name: "other" }, at(T0));
+        await expectCode(store.renameExperiment(expId, "other", at(T0)), "EXPERIMENT_ALREADY_EXISTS");
+        await store.setExperimentTag(expId, "owner", "ana", at(T0 + 2));
+        await store.setExperimentTag(expId, "owner", "bo", at(T0 + 3));
         const e = await store.getExperiment(expId);
         expect(e.tags).toEqual({ owner: "bo" });
         expect(e.lastUpdateTime).toBe(T0 + 3);
-        await store.setExperimentLifecycle(expId, "deleted", T0 + 4);
+        await store.setExperimentLifecycle(expId, "deleted", at(T0 + 4));
         expect((await store.listExperiments()).map((x) => x.name)).not.toContain("exp2");
         expect((await store.listExperiments("deleted")).map((x) => x.name)).toEqual(["exp2"]);
         await expectCode(newRun(), "INVALID_STATE");
-        await store.setExperimentLifecycle(expId, "active", T0 + 5);
+        await store.setExperimentLifecycle(expId, "active", at(T0 + 5));
         await newRun();
-        await expectCode(store.setExperimentLifecycle("0", "deleted", T0), "INVALID_STATE");
+        await expectCode(store.setExperimentLifecycle("0", "deleted", at(T0)), "INVALID_STATE");
       });
 
       it("reports unknown and malformed ids", async () => {
         await expectCode(store.getExperiment("999999"), "EXPERIMENT_NOT_FOUND");
         await expectCode(store.getExperiment("abc"), "INVALID_ARGUMENT");
-        await expectCode(store.setExperimentTag("999999", "k", "v", T0), "EXPERIMENT_NOT_FOUND");
+        await expectCode(store.setExperimentTag("999999", "k", "v", at(T0)), "EXPERIMENT_NOT_FOUND");
       });
     });
 
@@ -199,8 +218,9 @@ export function storeConformance(label: string, factory: StoreFactory): void {
           lifecycleStage: "active",
           crashed: false,
           seed: 42,
-          artifactUri: `mlflow-artifacts:/x/${info.runId}/artifacts`,
         });
+        // an embedded store fills in the given template; a server derives it from the experiment
+        expect(info.artifactUri).toMatch(new RegExp(`^mlflow-artifacts:/.+/${info.runId}/artifacts$`));
         const run = await store.getRun(info.runId);
         expect(run.info).toEqual(info);
         expect(run.data).toEqual({ params: {}, metrics: {}, tags: { team: "retention" } });
@@ -241,13 +261,13 @@ export function storeConformance(label: string, factory: StoreFactory): void {
 
       it("refuses writes to a deleted run until it is restored", async () => {
         const { runId } = await newRun();
-        await store.setRunLifecycle(runId, "deleted", T0 + 1);
+        await store.setRunLifecycle(runId, "deleted", at(T0 + 1));
         const before = await snapshot(store);
         await expectCode(store.logBatch(runId, { params: [{ key: "a", value: "1" }] }), "INVALID_STATE");
         await expectCode(store.logBatch(runId, { metrics: [series("m", [0], [1])] }), "INVALID_STATE");
         await expectCode(store.updateRun(runId, { status: "FINISHED" }), "INVALID_STATE");
         expect(await snapshot(store)).toEqual(before);
-        await store.setRunLifecycle(runId, "active", T0 + 2);
+        await store.setRunLifecycle(runId, "active", at(T0 + 2));
         await store.logBatch(runId, { params: [{ key: "a", value: "1" }] });
         expect((await store.getRun(runId)).data.params).toEqual({ a: "1" });
       });
@@ -257,7 +277,7 @@ export function storeConformance(label: string, factory: StoreFactory): void {
         const b = await newRun({ startTime: T0 });
         const done = await newRun({ startTime: T0 });
         await store.updateRun(done.runId, { status: "FINISHED", endTime: T0 + 1 });
-        expect(await store.heartbeat(b.runId, T0 + 50_000)).toBe(true);
+        expect(await store.heartbeat(b.runId, at(T0 + 50_000))).toBe(true);
         expect(await store.markCrashedRuns(T0 + 30_000)).toBe(1);
         const ra = (await store.getRun(a.runId)).info;
         expect(ra).toMatchObject({ status: "FAILED", crashed: true, endTime: T0 });
@@ -265,14 +285,14 @@ export function storeConformance(label: string, factory: StoreFactory): void {
         expect((await store.getRun(done.runId)).info).toMatchObject({ status: "FINISHED", crashed: false });
         expect(await store.markCrashedRuns(T0 + 30_000)).toBe(0);
         // the process was only paused: its next heartbeat brings the run back
-        expect(await store.heartbeat(a.runId, T0 + 60_000)).toBe(true);
+        expect(await store.heartbeat(a.runId, at(T0 + 60_000))).toBe(true);
         expect((await store.getRun(a.runId)).info).toMatchObject({
           status: "RUNNING",
           crashed: false,
           endTime: null,
         });
         // a run that ended normally stays ended
-        expect(await store.heartbeat(done.runId, T0 + 60_000)).toBe(false);
+        expect(await store.heartbeat(done.runId, at(T0 + 60_000))).toBe(false);
       });
     });
 
@@ -373,7 +393,10 @@ export function storeConformance(label: string, factory: StoreFactory): void {
         const before = await snapshot(store);
         await store.logBatch(runId, batch);
         expect(await snapshot(store)).toEqual(before);
-        await expectCode(store.logBatch(runId, { ...batch, idempotencyKey: "x".repeat(129) }), "INVALID_ARGUMENT");
+        await expectCode(
+          store.logBatch(runId, { ...batch, idempotencyKey: "x".repeat(129) }),
+          "INVALID_ARGUMENT",
+        );
         // a batch that failed is not remembered: fixing it and resending applies it
         await expectCode(
           store.logBatch(runId, { idempotencyKey: "k-3", params: [{ key: "lr", value: "0.9" }] }),
@@ -383,7 +406,42 @@ export function storeConformance(label: string, factory: StoreFactory): void {
         expect((await store.getRun(runId)).data.params).toEqual({ lr: "0.1", lr2: "0.9" });
       });
 
-      it("stores tokens by hash and revokes them", async () => {
+      it("keeps concurrent batches independent: one failing batch does not sink the others", async () => {
+        const { runId } = await newRun();
+        await store.logBatch(runId, { params: [{ key: "fixed", value: "1" }] });
+        const results = await Promise.allSettled(
+          Array.from({ length: 40 }, (_, i) =>
+            store.logBatch(runId, {
+              params: i === 17 ? [{ key: "fixed", value: "2" }] : [{ key: `p${i}`, value: String(i) }],
+              metrics: [series("m", [i], [i])],
+            }),
+          ),
+        );
+        expect(results.map((r) => r.status)).toEqual(
+          Array.from({ length: 40 }, (_, i) => (i === 17 ? "rejected" : "fulfilled")),
+        );
+        expect(((results[17] as PromiseRejectedResult).reason as SextantError).code).toBe("PARAM_CONFLICT");
+        const run = await store.getRun(runId);
+        expect(Object.keys(run.data.params)).toHaveLength(40);
+        expect(run.data.params.fixed).toBe("1");
+        expect(run.data.params.p17).toBeUndefined();
+        const h = await store.getMetricHistory(runId, "m");
+        expect(Array.from(h.steps)).toEqual(Array.from({ length: 40 }, (_, i) => i).filter((i) => i !== 17));
+      });
+
+      it("records a heartbeat with a batch when asked", async () => {
+        const { runId } = await newRun();
+        await store.markCrashedRuns(at(T0 + 1));
+        expect((await store.getRun(runId)).info.crashed).toBe(true);
+        await store.logBatch(runId, { heartbeatAt: at(T0 + 500), metrics: [series("m", [0], [1])] });
+        expect((await store.getRun(runId)).info).toMatchObject({
+          status: "RUNNING",
+          crashed: false,
+          heartbeatAt: T0 + 500,
+        });
+      });
+
+      it.skipIf(factory.tokens === false)("stores tokens by hash and revokes them", async () => {
         if (!isTokenStore(store)) throw new Error("store does not keep tokens");
         await store.createToken({
           tokenId: "abc",
@@ -406,7 +464,14 @@ export function storeConformance(label: string, factory: StoreFactory): void {
         expect((await store.listTokens()).map((t) => [t.tokenId, t.revokedTime])).toEqual([["abc", T0 + 1]]);
         await expectCode(store.revokeToken("nope", T0), "INVALID_ARGUMENT");
         await expectCode(
-          store.createToken({ tokenId: "x", name: "x", scope: "root" as never, secretSha256: "0", createdTime: 0, revokedTime: null }),
+          store.createToken({
+            tokenId: "x",
+            name: "x",
+            scope: "root" as never,
+            secretSha256: "0",
+            createdTime: 0,
+            revokedTime: null,
+          }),
           "INVALID_ARGUMENT",
         );
       });
@@ -515,7 +580,11 @@ export function storeConformance(label: string, factory: StoreFactory): void {
 
       it("indexes artifacts by path and lists by directory", async () => {
         const { runId } = await newRun();
-        const h = (c: string) => c.repeat(64);
+        const hashes = new Map<string, string>();
+        for (const c of "abcde") {
+          hashes.set(c, factory.blobs ? (await factory.blobs(store).put(c)).sha256 : c.repeat(64));
+        }
+        const h = (c: string) => hashes.get(c)!;
         await store.recordArtifact(runId, {
           path: "model/model.json",
           sha256: h("a"),
@@ -698,7 +767,7 @@ export function storeConformance(label: string, factory: StoreFactory): void {
       });
 
       it("hides deleted runs unless asked", async () => {
-        await store.setRunLifecycle(ids.bare!, "deleted", T0);
+        await store.setRunLifecycle(ids.bare!, "deleted", at(T0));
         expect(await names()).not.toContain("bare");
         const del = await store.searchRuns({ experimentIds: [expId], viewType: "deleted" });
         expect(del.runs.map((r) => r.info.runName)).toEqual(["bare"]);
@@ -723,6 +792,20 @@ export function storeConformance(label: string, factory: StoreFactory): void {
         );
       });
 
+      it("refuses searches over the size limits with typed errors", async () => {
+        const many = Array.from({ length: 41 }, (_, i) => `params.p${i} = 'x'`).join(" AND ");
+        await expectCode(store.searchRuns({ experimentIds: [expId], filter: many }), "INVALID_FILTER");
+        const deep = `${"(".repeat(101)}params.a = 'x'${")".repeat(101)}`;
+        await expectCode(store.searchRuns({ experimentIds: [expId], filter: deep }), "INVALID_FILTER");
+        const orders = Array.from({ length: 11 }, (_, i) => `metrics.m${i}`);
+        await expectCode(store.searchRuns({ experimentIds: [expId], orderBy: orders }), "INVALID_ORDER_BY");
+        const ids = Array.from({ length: 10_001 }, (_, i) => String(i));
+        await expectCode(store.searchRuns({ experimentIds: ids }), "INVALID_ARGUMENT");
+        // right at the limits it works
+        const forty = Array.from({ length: 40 }, (_, i) => `params.p${i} != 'x'`).join(" AND ");
+        expect((await store.searchRuns({ experimentIds: [expId], filter: forty })).runs).toEqual([]);
+      });
+
       it("returns params, latest metrics and tags with each run", async () => {
         const [run] = (await store.searchRuns({ experimentIds: [expId], filter: "params.model = 'gbdt'" }))
           .runs;
@@ -733,6 +816,20 @@ export function storeConformance(label: string, factory: StoreFactory): void {
         });
         expect(run!.datasets.map((d) => d.name)).toEqual(["train"]);
       });
+    });
+
+    it("stores many tags at once and returns pages larger than one SQL IN list", async () => {
+      const tags = Object.fromEntries(Array.from({ length: 1200 }, (_, i) => [`t${i}`, String(i)]));
+      const { runId } = await newRun({ tags });
+      expect(Object.keys((await store.getRun(runId)).data.tags)).toHaveLength(1200);
+      for (let i = 0; i < 540; i++) {
+        const r = await newRun({ runName: `bulk-${i}`, startTime: T0 + i });
+        if (i % 2 === 0) await store.logBatch(r.runId, { params: [{ key: "i", value: String(i) }] });
+      }
+      const page = await store.searchRuns({ experimentIds: [expId], maxResults: 1000 });
+      expect(page.runs).toHaveLength(541);
+      expect(page.runs.filter((r) => r.data.params.i !== undefined)).toHaveLength(270);
+      expect(page.runs[0]!.info.runName).toBe("bulk-539");
     });
 
     describe("search order against an independent oracle", () => {

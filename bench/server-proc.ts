@@ -1,0 +1,71 @@
+/** Starts `sextant server` in a child process for benchmarks and samples its resident memory. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const root = join(new URL(".", import.meta.url).pathname, "..");
+
+export interface BenchServer {
+  url: string;
+  child: ChildProcess;
+  /** Resident set size now, in MB. */
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+export function startBenchServer(store: string, extra: string[] = []): Promise<BenchServer> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(root, "src", "cli", "main.ts"),
+      "server",
+      "--store",
+      store,
+      "--port",
+      "0",
+      "--log-level",
+      "warn",
+      ...extra,
+    ],
+    { cwd: root, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  return new Promise((resolve, reject) => {
+    let err = "";
+    child.stderr!.on("data", (d: Buffer) => {
+      err += d.toString();
+      const m = /Sextant server on (http:\/\/\S+)/.exec(err);
+      if (m) {
+        resolve({
+          url: m[1]!,
+          child,
+          rssMb: () => {
+            const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+            return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+          },
+          stop: () =>
+            new Promise((done) => {
+              child.on("exit", () => done());
+              child.kill("SIGTERM");
+            }),
+        });
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`server exited (${code}): ${err}`)));
+  });
+}
+
+/** Samples `f` every `ms` until stopped; returns the maximum seen. */
+export function sampler(f: () => number, ms = 250): { stop(): number } {
+  let max = f();
+  const t = setInterval(() => {
+    max = Math.max(max, f());
+  }, ms);
+  return {
+    stop() {
+      clearInterval(t);
+      return Math.max(max, f());
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * `sextant server`: opens the store, builds the app, binds it, and shuts down gracefully (in-flight
+ * requests finish, then the store closes) on SIGINT/SIGTERM.
+ */
+import type { FastifyInstance } from "fastify";
+import type { Clock } from "../core/clock.js";
+import { SextantError } from "../core/errors.js";
+import { openStore } from "../store/open.js";
+import type { Store } from "../store/types.js";
+import { buildServer } from "./app.js";
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+export interface StartServerOptions {
+  host?: string;
+  port?: number;
+  /** Store URI (directory, file:, :memory:, postgres://); default $SEXTANT_TRACKING_URI or ./.sextant. */
+  storeUri?: string;
+  /** Artifact directory for a PostgreSQL store. */
+  artifactsUri?: string;
+  /** Require API tokens. */
+  auth?: boolean;
+  /** Allow a non-loopback address without --auth. */
+  insecure?: boolean;
+  /** pino level (default "info"); false turns logging off. */
+  logLevel?: string | false;
+  clock?: Clock;
+  crashAfterMs?: number;
+  cwd?: string;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  store: Store;
+  url: string;
+  /** Stops accepting requests, lets in-flight ones finish, then closes the store. */
+  close(): Promise<void>;
+}
+
+/** Refuses to expose an unauthenticated server beyond this machine unless told to. */
+export function checkBinding(host: string, auth: boolean, insecure: boolean): void {
+  if (LOOPBACK.has(host) || auth || insecure) return;
+  throw new SextantError(
+    "INVALID_ARGUMENT",
+    `refusing to serve on ${host} without authentication: add --auth (and create tokens with \`sextant tokens create\`), or --insecure to accept the risk`,
+    { host },
+  );
+}
+
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? 5000;
+  checkBinding(host, options.auth ?? false, options.insecure ?? false);
+  const opened = await openStore({
+    uri: options.storeUri,
+    artifactsUri: options.artifactsUri,
+    cwd: options.cwd,
+    now: options.clock?.now(),
+  });
+  if (opened.store.kind === "http" || opened.store.kind === "spool") {
+    await opened.store.close();
+    throw new SextantError(
+      "UNSUPPORTED_URI",
+      "a server needs a database store (a directory, file:, :memory: or postgres://), not another server",
+    );
+  }
+  const level = options.logLevel ?? "info";
+  let app: FastifyInstance;
+  try {
+    app = await buildServer({
+      store: opened.store,
+      artifacts: opened.artifacts,
+      auth: options.auth,
+      clock: options.clock,
+      crashAfterMs: options.crashAfterMs,
+      logger: level === false ? false : { level },
+    });
+    await app.listen({ host, port });
+  } catch (e) {
+    await opened.store.close();
+    throw e;
+  }
+  const address = app.server.address();
+  const boundPort = typeof address === "object" && address ? address.port : port;
+  const url = `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${boundPort}`;
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    store: opened.store,
+    url,
+    close: () => {
+      closing ??= (async () => {
+        await app.close();
+        await opened.store.close();
+      })();
+      return closing;
+    },
+  };
+}
