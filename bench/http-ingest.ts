@@ -99,6 +99,7 @@ export async function main(args: string[]): Promise<unknown> {
     const mlflow = await mlflowLogBatch(server.url, requests, concurrency);
     progress(`rss: ingesting at full speed for ${seconds} s`);
     const rss = sampler(() => server.rssMb());
+    const anon = sampler(() => server.rssParts().anonMb);
     const deadline = Date.now() + seconds * 1000;
     let sustained = 0;
     let sustainedMs = 0;
@@ -108,6 +109,7 @@ export async function main(args: string[]): Promise<unknown> {
       sustainedMs += r.ms;
     }
     const peakRss = rss.stop();
+    const peakAnon = anon.stop();
     const pps = (x: { points: number; ms: number }) => Math.round(x.points / (x.ms / 1000));
     return {
       bench: "http-ingest",
@@ -125,6 +127,7 @@ export async function main(args: string[]): Promise<unknown> {
         points: sustained,
         pointsPerSec: pps({ points: sustained, ms: sustainedMs }),
         serverPeakRssMb: peakRss,
+        serverPeakAnonMb: peakAnon,
       },
       targets: { sdkPointsPerSec: 500_000, mlflowPointsPerSec: 100_000, serverRssMb: 300 },
     };

@@ -1,5 +1,5 @@
-/** Starts `sextant server` in a child process for benchmarks and samples its resident memory. */
-import { type ChildProcess, spawn } from "node:child_process";
+/** Starts `sextant server` in a child process for benchmarks (built first) and samples its resident memory. */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -10,7 +10,14 @@ export interface BenchServer {
   child: ChildProcess;
   /** Resident set size now, in MB. */
   rssMb(): number;
+  /** The resident set split into anonymous memory (heap, buffers) and mapped file pages, in MB. */
+  rssParts(): { anonMb: number; fileMb: number };
   stop(): Promise<void>;
+}
+
+function field(pid: number, name: string): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Math.round(Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
 }
 
 export function startBenchServer(store: string, extra: string[] = []): Promise<BenchServer> {
@@ -40,10 +47,8 @@ export function startBenchServer(store: string, extra: string[] = []): Promise<B
         resolve({
           url: m[1]!,
           child,
-          rssMb: () => {
-            const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-            return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-          },
+          rssMb: () => field(child.pid!, "VmRSS"),
+          rssParts: () => ({ anonMb: field(child.pid!, "RssAnon"), fileMb: field(child.pid!, "RssFile") }),
           stop: () =>
             new Promise((done) => {
               child.on("exit", () => done());

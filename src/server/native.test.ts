@@ -3,7 +3,7 @@
  * history, blobs checked against their hash. (The happy paths are covered by running the Store
  * conformance suite through HttpStore.)
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock.js";
 import { sha256 } from "../core/hash.js";
@@ -62,7 +62,7 @@ describe("native API", () => {
 
   it("answers bad input 4xx with the one error body and changes nothing", async () => {
     const before = await snapshot(store);
-    const cases: Array<[Parameters<FastifyInstance["inject"]>[0], number, string]> = [
+    const cases: Array<[InjectOptions, number, string]> = [
       [
         {
           method: "POST",

@@ -51,11 +51,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 5000;
   checkBinding(host, options.auth ?? false, options.insecure ?? false);
+  // A long-running server keeps its memory bounded: a smaller page cache than a notebook's
+  // embedded store, and no file map (mapped pages count toward its resident size as the file grows).
   const opened = await openStore({
     uri: options.storeUri,
     artifactsUri: options.artifactsUri,
     cwd: options.cwd,
     now: options.clock?.now(),
+    sqlite: { cacheMb: 32, mmapMb: 0 },
   });
   if (opened.store.kind === "http" || opened.store.kind === "spool") {
     await opened.store.close();

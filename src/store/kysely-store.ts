@@ -537,8 +537,9 @@ export abstract class KyselyStore implements Store, TokenStore {
 
   async #applyBatch(t: Tx, b: PreparedBatch): Promise<void> {
     const { runId, key, params, tags, metrics } = b;
-    await this.#requireActiveRun(t, runId);
-    if (b.heartbeatAt !== undefined) await this.#beat(t, runId, b.heartbeatAt);
+    // A heartbeat that lands proves the run exists and is active; otherwise look at it.
+    if (b.heartbeatAt === undefined || !(await this.#beat(t, runId, b.heartbeatAt)))
+      await this.#requireActiveRun(t, runId);
     if (params.length === 0 && tags.length === 0 && metrics.length === 0) return;
     if (key !== undefined) {
       const res = await t

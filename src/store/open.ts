@@ -22,6 +22,8 @@ export const DEFAULT_STORE_DIR = ".sextant";
 export type RemoteMode = "auto" | "online" | "offline";
 
 export interface OpenStoreOptions {
+  /** Memory settings for an embedded SQLite store (see SqliteStoreOptions). */
+  sqlite?: { cacheMb?: number; mmapMb?: number };
   /** For http(s) URIs: "auto" spools while the server is unreachable, "online" fails instead, "offline" always spools. */
   mode?: RemoteMode;
   /** API token for http(s) URIs (default $SEXTANT_TRACKING_TOKEN). */
@@ -104,5 +106,9 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<OpenedS
   const artifacts = options.artifactsUri
     ? artifactStoreFor(options.artifactsUri, cwd)
     : new FsArtifactStore(resolve(dir, "artifacts"));
-  return { store: await SqliteStore.open(resolve(dir, "sextant.db"), { now }), artifacts, uri: dir };
+  return {
+    store: await SqliteStore.open(resolve(dir, "sextant.db"), { now, ...options.sqlite }),
+    artifacts,
+    uri: dir,
+  };
 }

@@ -14,6 +14,10 @@ import { migrate } from "./migrations.js";
 import type { DB } from "./schema.js";
 
 export interface SqliteStoreOptions extends KyselyStoreOptions {
+  /** Page cache, in MB (default 64). */
+  cacheMb?: number;
+  /** How much of the file reads may map into memory, in MB (default 1024; 0 reads with syscalls). */
+  mmapMb?: number;
   /** How long one statement waits for another process's write lock (default 60 s). */
   busyTimeoutMs?: number;
   /** Clock reading for the migration record. */
@@ -52,8 +56,8 @@ export class SqliteStore extends KyselyStore {
         if (path !== ":memory:") raw.pragma("journal_mode = WAL");
         raw.pragma("synchronous = NORMAL");
         // Read through a memory map and keep more pages cached: searches touch many index pages.
-        raw.pragma("mmap_size = 1073741824");
-        raw.pragma("cache_size = -65536");
+        raw.pragma(`mmap_size = ${Math.max(0, Math.floor((options.mmapMb ?? 1024) * 2 ** 20))}`);
+        raw.pragma(`cache_size = ${-Math.max(1024, Math.floor((options.cacheMb ?? 64) * 1024))}`);
         raw.pragma("foreign_keys = ON");
       });
     } catch (e) {

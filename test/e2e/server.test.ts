@@ -149,6 +149,48 @@ describe("SDK over a sextant server", () => {
     await stopped(child);
   });
 
+  it("on SIGTERM finishes the writes in flight before it exits", async () => {
+    const dir = scratch("sx-graceful-");
+    const store = join(dir, "store");
+    const server = await startServer(store);
+    const api = `${server.url}/api/v1`;
+    const post = (path: string, body: unknown) =>
+      fetch(`${api}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const { runId } = (await (await post("/runs", { experimentId: "0", startTime: Date.now() })).json()) as {
+      runId: string;
+    };
+    const steps = Array.from({ length: 2000 }, (_, i) => i);
+    const sends = Array.from({ length: 30 }, (_, b) =>
+      post(`/runs/${runId}/batch`, {
+        idempotencyKey: `b${b}`,
+        metrics: [{ key: `k${b}`, steps, timestamps: steps.map(() => 1), values: steps }],
+      }).then(
+        (r) => r.status,
+        () => 0,
+      ),
+    );
+    server.child.kill("SIGTERM");
+    const statuses = await Promise.all(sends);
+    expect(await stopped(server.child)).toBe(0);
+    const again = await startServer(store);
+    const sx = await Sextant.open({ uri: again.url, mode: "online", capture: false });
+    const run = await sx.getRun(runId);
+    const stored = new Set(run.metricSummaries.map((m) => m.key));
+    statuses.forEach((status, b) => {
+      // every acknowledged batch is stored, whole
+      if (status === 200) expect(stored.has(`k${b}`)).toBe(true);
+    });
+    for (const m of run.metricSummaries) expect(m.count).toBe(2000);
+    expect(statuses.filter((x) => x === 200).length).toBeGreaterThan(0);
+    await sx.close();
+    again.child.kill("SIGTERM");
+    await stopped(again.child);
+  });
+
   it("refuses to serve beyond loopback without auth", async () => {
     const dir = scratch("sx-bind-");
     const res = await run(process.execPath, [
