@@ -291,7 +291,16 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
             process.off("SIGINT", stop);
             process.off("SIGTERM", stop);
             io.err("shutting down: finishing requests in flight");
-            server.close().then(resolve, resolve);
+            server.close().then(
+              () => {
+                io.err("stopped");
+                resolve();
+              },
+              (e: unknown) => {
+                io.err(`stopped with an error: ${(e as Error).message}`);
+                resolve();
+              },
+            );
           };
           process.on("SIGINT", stop);
           process.on("SIGTERM", stop);

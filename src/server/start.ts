@@ -9,6 +9,8 @@ import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
 import { buildServer } from "./app.js";
 
+/** How long a stopping server waits for the requests in flight. */
+const SHUTDOWN_GRACE_MS = 15_000;
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
 export interface StartServerOptions {
@@ -69,6 +71,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
   const level = options.logLevel ?? "info";
   let app: FastifyInstance;
+  let inFlight = 0;
   try {
     app = await buildServer({
       store: opened.store,
@@ -77,6 +80,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       clock: options.clock,
       crashAfterMs: options.crashAfterMs,
       logger: level === false ? false : { level },
+    });
+    app.addHook("onRequest", async () => {
+      inFlight++;
+    });
+    app.addHook("onResponse", async () => {
+      inFlight--;
+    });
+    app.addHook("onRequestAbort", async (_request) => {
+      inFlight--;
     });
     await app.listen({ host, port });
   } catch (e) {
@@ -93,7 +105,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     url,
     close: () => {
       closing ??= (async () => {
-        await app.close();
+        // Stop accepting, let the requests in flight finish (up to a deadline), then drop the
+        // keep-alive connections that are left so the close can complete.
+        const closed = app.close();
+        const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+        while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        app.server.closeAllConnections();
+        await closed;
         await opened.store.close();
       })();
       return closing;

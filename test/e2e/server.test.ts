@@ -164,16 +164,23 @@ describe("SDK over a sextant server", () => {
       runId: string;
     };
     const steps = Array.from({ length: 2000 }, (_, i) => i);
+    let signalled = false;
     const sends = Array.from({ length: 30 }, (_, b) =>
       post(`/runs/${runId}/batch`, {
         idempotencyKey: `b${b}`,
         metrics: [{ key: `k${b}`, steps, timestamps: steps.map(() => 1), values: steps }],
       }).then(
-        (r) => r.status,
+        (r) => {
+          // the first answer means the rest are on their way in: stop the server now
+          if (!signalled) {
+            signalled = true;
+            server.child.kill("SIGTERM");
+          }
+          return r.status;
+        },
         () => 0,
       ),
     );
-    server.child.kill("SIGTERM");
     const statuses = await Promise.all(sends);
     expect(await stopped(server.child)).toBe(0);
     const again = await startServer(store);
