@@ -20,23 +20,21 @@ function field(pid: number, name: string): number {
   return Math.round(Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
 }
 
+/** Runs the built server (dist/, compiled first), as it is deployed. */
 export function startBenchServer(store: string, extra: string[] = []): Promise<BenchServer> {
+  execFileSync(
+    process.execPath,
+    [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"],
+    { cwd: root },
+  );
+  const cli = join(root, "dist", "cli", "main.js");
   const child = spawn(
     process.execPath,
-    [
-      "--import",
-      "tsx",
-      join(root, "src", "cli", "main.ts"),
-      "server",
-      "--store",
-      store,
-      "--port",
-      "0",
-      "--log-level",
-      "warn",
-      ...extra,
-    ],
-    { cwd: root, stdio: ["ignore", "ignore", "pipe"] },
+    [cli, "server", "--store", store, "--port", "0", "--log-level", "warn", ...extra],
+    {
+      cwd: root,
+      stdio: ["ignore", "ignore", "pipe"],
+    },
   );
   return new Promise((resolve, reject) => {
     let err = "";
