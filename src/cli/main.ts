@@ -250,63 +250,85 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       );
     });
 
-  // ------------------------------------------------------------ server
-  program
-    .command("server")
-    .description("serve the store over HTTP: native API, MLflow-compatible API, artifacts")
-    .option("--host <host>", "address to bind", "127.0.0.1")
-    .option("--port <port>", "port to bind", (v) => Number.parseInt(v, 10), 5000)
-    .option("--store <uri>", "store to serve (default: --uri, $SEXTANT_TRACKING_URI or ./.sextant)")
-    .option("--artifacts <uri>", "artifact directory (for a postgres:// store)")
-    .option("--auth", "require API tokens (see `sextant tokens create`)")
-    .option("--insecure", "allow a non-loopback address without --auth")
-    .option("--log-level <level>", "pino log level", "info")
-    .action(
-      async (o: {
-        host: string;
-        port: number;
-        store?: string;
-        artifacts?: string;
-        auth?: boolean;
-        insecure?: boolean;
-        logLevel: string;
-      }) => {
-        const g = program.opts<GlobalOptions>();
-        const env = io.env ?? process.env;
-        const server = await startServer({
-          host: o.host,
-          port: o.port,
-          storeUri: o.store ?? g.uri ?? env.SEXTANT_TRACKING_URI,
-          artifactsUri: o.artifacts,
-          auth: o.auth,
-          insecure: o.insecure,
-          logLevel: o.logLevel,
-          cwd: io.cwd,
-        });
-        io.err(
-          `Sextant server on ${server.url} (store: ${server.store.kind}, auth: ${o.auth ? "tokens" : "off"}); Ctrl-C stops it`,
+  // ------------------------------------------------------------ server, ui
+  interface ServeOptions {
+    host: string;
+    port: number;
+    store?: string;
+    artifacts?: string;
+    auth?: boolean;
+    insecure?: boolean;
+    logLevel: string;
+  }
+  /** Serves until SIGINT/SIGTERM, then shuts down gracefully. */
+  const serve = async (o: ServeOptions, announce: (url: string, kind: string) => void) => {
+    const g = program.opts<GlobalOptions>();
+    const env = io.env ?? process.env;
+    const server = await startServer({
+      host: o.host,
+      port: o.port,
+      storeUri: o.store ?? g.uri ?? env.SEXTANT_TRACKING_URI,
+      artifactsUri: o.artifacts,
+      auth: o.auth,
+      insecure: o.insecure,
+      logLevel: o.logLevel,
+      cwd: io.cwd,
+    });
+    announce(server.url, server.store.kind);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+        io.err("shutting down: finishing requests in flight");
+        server.close().then(
+          () => {
+            io.err("stopped");
+            resolve();
+          },
+          (e: unknown) => {
+            io.err(`stopped with an error: ${(e as Error).message}`);
+            resolve();
+          },
         );
-        await new Promise<void>((resolve) => {
-          const stop = () => {
-            process.off("SIGINT", stop);
-            process.off("SIGTERM", stop);
-            io.err("shutting down: finishing requests in flight");
-            server.close().then(
-              () => {
-                io.err("stopped");
-                resolve();
-              },
-              (e: unknown) => {
-                io.err(`stopped with an error: ${(e as Error).message}`);
-                resolve();
-              },
-            );
-          };
-          process.on("SIGINT", stop);
-          process.on("SIGTERM", stop);
-        });
-      },
+      };
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+    });
+  };
+  const serverOptions = (cmd: Command, port: number, logLevel: string) =>
+    cmd
+      .option("--host <host>", "address to bind", "127.0.0.1")
+      .option("--port <port>", "port to bind (0: any free port)", (v) => Number.parseInt(v, 10), port)
+      .option("--store <uri>", "store to serve (default: --uri, $SEXTANT_TRACKING_URI or ./.sextant)")
+      .option("--artifacts <uri>", "artifact directory (for a postgres:// store)")
+      .option("--auth", "require API tokens (see `sextant tokens create`)")
+      .option("--insecure", "allow a non-loopback address without --auth")
+      .option("--log-level <level>", "pino log level", logLevel);
+
+  serverOptions(
+    program
+      .command("server")
+      .description("serve the store over HTTP: native API, MLflow-compatible API, web UI"),
+    5000,
+    "info",
+  ).action(async (o: ServeOptions) => {
+    await serve(o, (url, kind) =>
+      io.err(
+        `Sextant server on ${url} (store: ${kind}, auth: ${o.auth ? "tokens" : "off"}); Ctrl-C stops it`,
+      ),
     );
+  });
+
+  serverOptions(
+    program.command("ui").description("open the dashboards on a store (the embedded one by default)"),
+    5000,
+    "warn",
+  ).action(async (o: ServeOptions) => {
+    await serve(o, (url) => {
+      io.out(`${url}/`);
+      io.err(`Sextant UI on ${url}/ — open it in a browser; Ctrl-C stops it`);
+    });
+  });
 
   // ------------------------------------------------------------ tokens
   const tokens = program.command("tokens").description("API tokens for `sextant server --auth`");

@@ -16,6 +16,7 @@ import type { ServerContext } from "./context.js";
 import { asSextantError, errorBody, installErrorHandling } from "./errors.js";
 import { mlflowRoutes } from "./mlflow/index.js";
 import { nativeRoutes } from "./native/index.js";
+import { defaultUiDir, uiRoutes } from "./ui.js";
 
 export const VERSION = "0.1.0";
 
@@ -33,6 +34,8 @@ export interface ServerOptions {
   maxArtifactBytes?: number;
   /** Largest JSON request body (default 16 MiB; MLflow's log-batch keeps its own 1 MB limit). */
   bodyLimit?: number;
+  /** The built web UI to serve at `/` (default: this package's dist/ui); false serves none. */
+  uiDir?: string | false;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -108,5 +111,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     version: VERSION,
     store: options.store.kind,
   }));
+  if (options.uiDir !== false) await app.register(uiRoutes(options.uiDir ?? defaultUiDir()));
   return app;
 }

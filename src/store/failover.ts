@@ -9,9 +9,11 @@ import type { SeriesColumns } from "./metric-codec.js";
 import { SpoolStore } from "./spool.js";
 import type {
   ArtifactEntry,
+  CountRunsInput,
   CreateExperimentInput,
   CreateRunInput,
   Experiment,
+  ExperimentColumns,
   ExperimentSummary,
   HistoryQuery,
   LifecycleStage,
@@ -166,6 +168,14 @@ export class FailoverStore implements Store {
 
   searchRuns(input: SearchRunsInput): Promise<SearchRunsResult> {
     return this.primary.searchRuns(input);
+  }
+
+  countRuns(input: CountRunsInput): Promise<number> {
+    return this.primary.countRuns(input);
+  }
+
+  listColumns(experimentId: string): Promise<ExperimentColumns> {
+    return this.primary.listColumns(experimentId);
   }
 
   recordArtifact(runId: string, entry: ArtifactEntry): Promise<void> {

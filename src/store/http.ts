@@ -16,9 +16,11 @@ import type { ArtifactStore, BlobRef, PutStreamOptions } from "./artifacts.js";
 import { decodeSeries, type SeriesColumns } from "./metric-codec.js";
 import type {
   ArtifactEntry,
+  CountRunsInput,
   CreateExperimentInput,
   CreateRunInput,
   Experiment,
+  ExperimentColumns,
   ExperimentSummary,
   HistoryQuery,
   LifecycleStage,
@@ -308,6 +310,15 @@ export class HttpStore implements Store {
   async searchRuns(input: SearchRunsInput): Promise<SearchRunsResult> {
     const res = await this.client.request<SearchRunsResult>("/runs/search", { method: "POST", json: input });
     return { runs: res.runs.map(runFromWire), nextPageToken: res.nextPageToken ?? null };
+  }
+
+  async countRuns(input: CountRunsInput): Promise<number> {
+    return (await this.client.request<{ count: number }>("/runs/count", { method: "POST", json: input }))
+      .count;
+  }
+
+  listColumns(experimentId: string): Promise<ExperimentColumns> {
+    return this.client.request(`/experiments/${encodeURIComponent(experimentId)}/columns`);
   }
 
   async recordArtifact(runId: string, entry: ArtifactEntry): Promise<void> {

@@ -25,9 +25,11 @@ import { parseFilter, parseOrderBy } from "./search/parser.js";
 import { planSearch, type SearchPhase } from "./search/to-sql.js";
 import {
   type ArtifactEntry,
+  type CountRunsInput,
   type CreateExperimentInput,
   type CreateRunInput,
   type Experiment,
+  type ExperimentColumns,
   type ExperimentSummary,
   type HistoryQuery,
   type LifecycleStage,
@@ -36,6 +38,7 @@ import {
   type MetricSummary,
   RUN_STATUSES,
   type Run,
+  type RunColumns,
   type RunDataset,
   type RunInfo,
   type RunStatus,
@@ -70,6 +73,8 @@ type Tx = Kysely<DB>;
 const GROUP_COMMIT_MAX = 256;
 
 interface PreparedBatch {
+  /** Experiment keys this batch registered, cached once its transaction commits. */
+  registered?: string[];
   runId: string;
   key: string | undefined;
   heartbeatAt: number | undefined;
@@ -94,6 +99,8 @@ export abstract class KyselyStore implements Store, TokenStore {
   protected readonly groupCommit: boolean;
   readonly #pending: PendingBatch[] = [];
   #draining = false;
+  readonly #runExperiment = new Map<string, number>();
+  readonly #knownKeys = new Set<string>();
 
   protected constructor(db: Kysely<DB>, dialect: Dialect, options: KyselyStoreOptions = {}) {
     this.db = db;
@@ -344,6 +351,7 @@ export abstract class KyselyStore implements Store, TokenStore {
       if (clash)
         throw new SextantError("INVALID_ARGUMENT", `a run with id ${runId} already exists`, { runId });
       await t.insertInto("runs").values(row).execute();
+      await this.#registerKeys(t, expId, [["tag", tags.map((x) => x.key)]]);
       for (let i = 0; i < tags.length; i += INSERT_ROWS) {
         await t
           .insertInto("tags")
@@ -444,6 +452,56 @@ export abstract class KyselyStore implements Store, TokenStore {
     return Number(res.numUpdatedRows);
   }
 
+  /** The experiment a run belongs to (it never changes, so it is cached). */
+  async #experimentOf(t: Tx, runId: string): Promise<number> {
+    const cached = this.#runExperiment.get(runId);
+    if (cached !== undefined) return cached;
+    const row = await t
+      .selectFrom("runs")
+      .select("experiment_id")
+      .where("run_id", "=", runId)
+      .executeTakeFirst();
+    if (!row) throw runNotFound(runId);
+    return this.#cacheExperiment(runId, Number(row.experiment_id));
+  }
+
+  #cacheExperiment(runId: string, experimentId: number): number {
+    if (this.#runExperiment.size >= 100_000) this.#runExperiment.clear();
+    this.#runExperiment.set(runId, experimentId);
+    return experimentId;
+  }
+
+  /**
+   * Adds keys to the experiment's key registry (what the UI offers as columns). Keys this process
+   * has seen committed are skipped; returns the cache entries to add once the transaction commits.
+   */
+  async #registerKeys(t: Tx, experimentId: number, groups: Array<[string, string[]]>): Promise<string[]> {
+    const rows: Array<{ experiment_id: number; kind: string; key: string }> = [];
+    const entries: string[] = [];
+    for (const [kind, keys] of groups) {
+      for (const key of keys) {
+        const entry = `${experimentId}\0${kind}\0${key}`;
+        if (this.#knownKeys.has(entry)) continue;
+        entries.push(entry);
+        rows.push({ experiment_id: experimentId, kind, key });
+      }
+    }
+    for (let i = 0; i < rows.length; i += INSERT_ROWS) {
+      await t
+        .insertInto("experiment_keys")
+        .values(rows.slice(i, i + INSERT_ROWS))
+        .onConflict((oc) => oc.columns(["experiment_id", "kind", "key"]).doNothing())
+        .execute();
+    }
+    return entries;
+  }
+
+  #remember(entries: string[] | undefined): void {
+    if (!entries) return;
+    if (this.#knownKeys.size > 200_000) this.#knownKeys.clear();
+    for (const e of entries) this.#knownKeys.add(e);
+  }
+
   async #requireActiveRun(t: Tx, runId: string): Promise<{ experiment_id: number }> {
     const row = await t
       .selectFrom("runs")
@@ -456,6 +514,7 @@ export abstract class KyselyStore implements Store, TokenStore {
         runId,
       });
     }
+    this.#cacheExperiment(runId, Number(row.experiment_id));
     return row;
   }
 
@@ -481,6 +540,7 @@ export abstract class KyselyStore implements Store, TokenStore {
     for (const m of prepared.metrics) validateSeries(m);
     if (!this.groupCommit) {
       await this.tx((t) => this.#applyBatch(t, prepared));
+      this.#remember(prepared.registered);
       return;
     }
     return new Promise<void>((resolve, reject) => {
@@ -527,7 +587,10 @@ export abstract class KyselyStore implements Store, TokenStore {
         }
         group.forEach((w, i) => {
           if (errors.has(i)) w.reject(errors.get(i));
-          else w.resolve();
+          else {
+            this.#remember(w.batch.registered);
+            w.resolve();
+          }
         });
       }
     } finally {
@@ -541,6 +604,11 @@ export abstract class KyselyStore implements Store, TokenStore {
     if (b.heartbeatAt === undefined || !(await this.#beat(t, runId, b.heartbeatAt)))
       await this.#requireActiveRun(t, runId);
     if (params.length === 0 && tags.length === 0 && metrics.length === 0) return;
+    b.registered = await this.#registerKeys(t, await this.#experimentOf(t, runId), [
+      ["param", params.map((p) => p.key)],
+      ["tag", tags.map((x) => x.key)],
+      ["metric", metrics.map((m) => m.key)],
+    ]);
     if (key !== undefined) {
       const res = await t
         .insertInto("batch_keys")
@@ -798,9 +866,43 @@ export abstract class KyselyStore implements Store, TokenStore {
     const more = rows.length > maxResults;
     const page = more ? rows.slice(0, maxResults) : rows;
     return {
-      runs: await this.#hydrate(page),
+      runs: await this.#hydrate(page, input.columns),
       nextPageToken: more ? encodePageToken(origin[maxResults]!, fingerprint) : null,
     };
+  }
+
+  async countRuns(input: CountRunsInput): Promise<number> {
+    checkSearchSize(input.experimentIds, input.filter, []);
+    const expIds = input.experimentIds.map(parseExperimentId);
+    if (expIds.length === 0) return 0;
+    const filter = input.filter ? parseFilter(input.filter) : null;
+    const [p] = planSearch(filter, [], this.dialect);
+    const where: RawBuilder<unknown>[] = [sql`r.experiment_id IN (${sql.join(expIds)})`, ...p!.where];
+    const viewType = input.viewType ?? "active";
+    if (viewType !== "all") where.push(sql`r.lifecycle_stage = ${viewType}`);
+    const query = sql<{
+      n: number | string;
+    }>`SELECT COUNT(*) AS n FROM runs r ${sql.join(p!.joins, sql` `)} WHERE ${sql.join(where, sql` AND `)}`;
+    return Number((await query.execute(this.db)).rows[0]?.n ?? 0);
+  }
+
+  async listColumns(experimentId: string): Promise<ExperimentColumns> {
+    const id = parseExperimentId(experimentId);
+    await this.#requireExperiment(this.db, id, experimentId);
+    const rows = await this.db
+      .selectFrom("experiment_keys")
+      .select(["kind", "key"])
+      .where("experiment_id", "=", id)
+      .orderBy("kind")
+      .orderBy("key")
+      .execute();
+    const out: ExperimentColumns = { params: [], metrics: [], tags: [] };
+    for (const r of rows) {
+      if (r.kind === "param") out.params.push(r.key);
+      else if (r.kind === "metric") out.metrics.push(r.key);
+      else if (r.kind === "tag") out.tags.push(r.key);
+    }
+    return out;
   }
 
   /** `want` rows of one search phase from `offset`, through its bounded form when that is exact. */
@@ -833,33 +935,50 @@ export abstract class KyselyStore implements Store, TokenStore {
   }
 
   /** Loads params, tags, metric summaries and datasets for rows, in a few batched queries. */
-  async #hydrate(rows: RunsTable[]): Promise<Run[]> {
+  async #hydrate(rows: RunsTable[], columns: RunColumns = {}): Promise<Run[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.run_id);
-    // IN lists in slices, under every engine's bound-parameter limit
-    const byIds = async <T>(q: (slice: string[]) => Promise<T[]>): Promise<T[]> => {
+    // IN lists in slices, under every engine's bound-parameter limit; a kind whose column list
+    // is given (and empty) is not read at all
+    const byIds = async <T>(q: (slice: string[]) => Promise<T[]>, keys?: string[]): Promise<T[]> => {
       const out: T[] = [];
-      for (let i = 0; i < ids.length; i += INSERT_ROWS) out.push(...(await q(ids.slice(i, i + INSERT_ROWS))));
+      if (keys !== undefined && keys.length === 0) return out;
+      const per =
+        keys === undefined ? INSERT_ROWS : Math.max(1, Math.floor(INSERT_ROWS / Math.max(1, keys.length)));
+      for (let i = 0; i < ids.length; i += per) out.push(...(await q(ids.slice(i, i + per))));
       return out;
     };
     const [params, tags, metrics, datasets] = await Promise.all([
-      byIds((slice) =>
-        this.db
-          .selectFrom("params")
-          .select(["run_id", "key", "value"])
-          .where("run_id", "in", slice)
-          .execute(),
+      byIds(
+        (slice) =>
+          this.db
+            .selectFrom("params")
+            .select(["run_id", "key", "value"])
+            .where("run_id", "in", slice)
+            .$if(columns.params !== undefined, (q) => q.where("key", "in", columns.params!))
+            .execute(),
+        columns.params,
       ),
-      byIds((slice) =>
-        this.db.selectFrom("tags").select(["run_id", "key", "value"]).where("run_id", "in", slice).execute(),
+      byIds(
+        (slice) =>
+          this.db
+            .selectFrom("tags")
+            .select(["run_id", "key", "value"])
+            .where("run_id", "in", slice)
+            .$if(columns.tags !== undefined, (q) => q.where("key", "in", columns.tags!))
+            .execute(),
+        columns.tags,
       ),
-      byIds((slice) =>
-        this.db
-          .selectFrom("metric_summary")
-          .selectAll()
-          .where("run_id", "in", slice)
-          .orderBy("key")
-          .execute(),
+      byIds(
+        (slice) =>
+          this.db
+            .selectFrom("metric_summary")
+            .selectAll()
+            .where("run_id", "in", slice)
+            .$if(columns.metrics !== undefined, (q) => q.where("key", "in", columns.metrics!))
+            .orderBy("key")
+            .execute(),
+        columns.metrics,
       ),
       byIds((slice) =>
         this.db

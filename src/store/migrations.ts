@@ -150,9 +150,27 @@ MIGRATIONS.push({
   ],
 });
 
+MIGRATIONS.push({
+  version: 3,
+  statements: [
+    `CREATE TABLE experiment_keys (
+        experiment_id {int} NOT NULL,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        PRIMARY KEY (experiment_id, kind, key)){compact}`,
+    `INSERT INTO experiment_keys (experiment_id, kind, key)
+        SELECT DISTINCT r.experiment_id, 'param', p.key FROM params p JOIN runs r ON r.run_id = p.run_id`,
+    `INSERT INTO experiment_keys (experiment_id, kind, key)
+        SELECT DISTINCT r.experiment_id, 'metric', m.key FROM metric_summary m JOIN runs r ON r.run_id = m.run_id`,
+    `INSERT INTO experiment_keys (experiment_id, kind, key)
+        SELECT DISTINCT r.experiment_id, 'tag', t.key FROM tags t JOIN runs r ON r.run_id = t.run_id`,
+  ],
+});
+
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
-function render(statement: string, dialect: Dialect): string {
+/** A migration statement with its type placeholders filled in for `dialect`. */
+export function render(statement: string, dialect: Dialect): string {
   return statement.replace(/\{(\w+)\}/g, (_, t: string) => {
     const v = TYPES[dialect][t];
     if (v === undefined) throw new SextantError("INTERNAL", `unknown column type {${t}} in migration`);

@@ -114,7 +114,14 @@ export interface TokensTable {
   revoked_time: number | null;
 }
 
+export interface ExperimentKeysTable {
+  experiment_id: number;
+  kind: string;
+  key: string;
+}
+
 export interface DB {
+  experiment_keys: ExperimentKeysTable;
   batch_keys: BatchKeysTable;
   tokens: TokensTable;
   sextant_schema: SchemaVersionTable;

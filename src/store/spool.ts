@@ -29,6 +29,7 @@ import type {
   CreateExperimentInput,
   CreateRunInput,
   Experiment,
+  ExperimentColumns,
   ExperimentSummary,
   LifecycleStage,
   LogBatchInput,
@@ -223,6 +224,14 @@ export class SpoolStore implements Store {
 
   async searchRuns(): Promise<SearchRunsResult> {
     throw offline("searching runs");
+  }
+
+  async countRuns(): Promise<number> {
+    throw offline("counting runs");
+  }
+
+  async listColumns(experimentId: string): Promise<ExperimentColumns> {
+    throw offline(`the columns of experiment ${experimentId}`);
   }
 
   async recordArtifact(runId: string, entry: ArtifactEntry): Promise<void> {

@@ -158,6 +158,26 @@ export interface LogBatchInput {
   tags?: Array<{ key: string; value: string }>;
 }
 
+/** Keys to return with each run; a kind left out is returned whole. */
+export interface RunColumns {
+  params?: string[];
+  metrics?: string[];
+  tags?: string[];
+}
+
+/** Every key used by the runs of an experiment, sorted. */
+export interface ExperimentColumns {
+  params: string[];
+  metrics: string[];
+  tags: string[];
+}
+
+export interface CountRunsInput {
+  experimentIds: string[];
+  filter?: string;
+  viewType?: ViewType;
+}
+
 export interface SearchRunsInput {
   experimentIds: string[];
   filter?: string;
@@ -165,6 +185,8 @@ export interface SearchRunsInput {
   maxResults?: number;
   pageToken?: string | null;
   viewType?: ViewType;
+  /** Only these keys in each run's data and metric summaries (the rest of each kind is left out). */
+  columns?: RunColumns;
 }
 
 export interface SearchRunsResult {
@@ -244,6 +266,10 @@ export interface Store {
 
   getMetricHistory(runId: string, key: string, query?: HistoryQuery): Promise<SeriesColumns>;
   searchRuns(input: SearchRunsInput): Promise<SearchRunsResult>;
+  /** How many runs a search matches (for totals; ignores paging and order). */
+  countRuns(input: CountRunsInput): Promise<number>;
+  /** The param, metric and tag keys runs of the experiment have used. */
+  listColumns(experimentId: string): Promise<ExperimentColumns>;
 
   recordArtifact(runId: string, entry: ArtifactEntry): Promise<void>;
   /** Artifacts under `prefix` (a directory path, "" for all), sorted by path. */

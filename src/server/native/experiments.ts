@@ -59,6 +59,18 @@ export function experimentRoutes(ctx: ServerContext) {
       async (req) => store.getExperiment(req.params.experimentId),
     );
 
+    app.get(
+      "/experiments/:experimentId/columns",
+      {
+        schema: {
+          tags,
+          summary: "Every param, metric and tag key its runs use",
+          params: z.strictObject({ experimentId }),
+        },
+      },
+      async (req) => store.listColumns(req.params.experimentId),
+    );
+
     app.patch(
       "/experiments/:experimentId",
       {

@@ -8,6 +8,7 @@ import type { LogBatchInput, MetricSeriesInput } from "../../store/types.js";
 import { BATCH_CONTENT_TYPE, decodeBatch, fromWireNumber } from "../../store/wire.js";
 import type { ServerContext } from "../context.js";
 import {
+  countRunsBody,
   createRunBody,
   datasetInput,
   historyQuery,
@@ -75,6 +76,15 @@ export function runRoutes(ctx: ServerContext) {
       async (req) => {
         await ctx.sweepCrashed();
         return store.searchRuns(req.body);
+      },
+    );
+
+    app.post(
+      "/runs/count",
+      { schema: { tags, summary: "How many runs a filter matches", body: countRunsBody } },
+      async (req) => {
+        await ctx.sweepCrashed();
+        return { count: await store.countRuns(req.body) };
       },
     );
 

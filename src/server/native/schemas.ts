@@ -65,7 +65,20 @@ export const datasetInput = z.strictObject({
   context: z.string(),
 });
 
+export const runColumns = z.strictObject({
+  params: z.array(z.string()).optional(),
+  metrics: z.array(z.string()).optional(),
+  tags: z.array(z.string()).optional(),
+});
+
+export const countRunsBody = z.strictObject({
+  experimentIds: z.array(experimentId),
+  filter: z.string().optional(),
+  viewType: viewType.optional(),
+});
+
 export const searchRunsBody = z.strictObject({
+  columns: runColumns.optional(),
   experimentIds: z.array(experimentId),
   filter: z.string().optional(),
   orderBy: z.array(z.string()).optional(),

@@ -792,6 +792,48 @@ export function storeConformance(label: string, factory: StoreFactory): void {
         );
       });
 
+      it("counts matches and returns only the columns asked for", async () => {
+        expect(await store.countRuns({ experimentIds: [expId] })).toBe(6);
+        expect(await store.countRuns({ experimentIds: [expId], filter: "params.model = 'rf'" })).toBe(3);
+        expect(
+          await store.countRuns({
+            experimentIds: [expId],
+            filter: "metrics.f1 > 0.5 or tags.team = 'growth'",
+          }),
+        ).toBe(4);
+        expect(await store.countRuns({ experimentIds: [] })).toBe(0);
+        await expectCode(
+          store.countRuns({ experimentIds: [expId], filter: "metrics.f1 >" }),
+          "INVALID_FILTER",
+        );
+        const res = await store.searchRuns({
+          experimentIds: [expId],
+          filter: "params.model = 'gbdt'",
+          columns: { params: ["depth"], metrics: ["loss", "absent"], tags: [] },
+        });
+        expect(res.runs[0]!.data).toEqual({ params: { depth: "6" }, metrics: { loss: 0.2 }, tags: {} });
+        expect(res.runs[0]!.metricSummaries.map((m) => m.key)).toEqual(["loss"]);
+        const some = await store.searchRuns({
+          experimentIds: [expId],
+          filter: "params.model = 'gbdt'",
+          columns: { metrics: ["f1"] },
+        });
+        expect(some.runs[0]!.data).toEqual({
+          params: { model: "gbdt", depth: "6" },
+          metrics: { f1: 0.83 },
+          tags: { team: "retention" },
+        });
+      });
+
+      it("lists every key the experiment's runs use", async () => {
+        expect(await store.listColumns(expId)).toEqual({
+          params: ["depth", "model"],
+          metrics: ["f1", "loss"],
+          tags: ["my tag", "team"],
+        });
+        await expectCode(store.listColumns("424242"), "EXPERIMENT_NOT_FOUND");
+      });
+
       it("refuses searches over the size limits with typed errors", async () => {
         const many = Array.from({ length: 41 }, (_, i) => `params.p${i} = 'x'`).join(" AND ");
         await expectCode(store.searchRuns({ experimentIds: [expId], filter: many }), "INVALID_FILTER");
