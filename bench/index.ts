@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<unkn
   history: () => import("./history.js"),
   "http-ingest": () => import("./http-ingest.js"),
   "http-latency": () => import("./http-latency.js"),
+  ui: () => import("./ui.js"),
 };
 
 const [name, ...args] = process.argv.slice(2);

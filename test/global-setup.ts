@@ -1,19 +1,17 @@
 /**
- * Builds dist/ once before the tests: the README quickstart and the CLI end-to-end tests run the
- * package the way users do (its `exports` and `bin`), not the sources.
+ * Builds dist/ once before the tests: the README quickstart, the CLI and the UI end-to-end tests
+ * run the package the way users do (its `exports`, its `bin`, the built web UI), not the sources.
  */
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export default function setup(): void {
   const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-  execFileSync(
-    process.execPath,
-    [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"],
-    {
-      cwd: root,
-      stdio: "inherit",
-    },
-  );
+  const node = (...args: string[]) => execFileSync(process.execPath, args, { cwd: root, stdio: "inherit" });
+  node(join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json");
+  if (existsSync(join(root, "src", "ui", "index.html"))) {
+    node(join(root, "node_modules", "vite", "bin", "vite.js"), "build", "--logLevel", "warn");
+  }
 }
