@@ -91,6 +91,10 @@ export const ERROR_CATALOG = {
     mlflow: "RESOURCE_ALREADY_EXISTS",
     doc: "An experiment with that name exists.",
   },
+  STUDY_NOT_FOUND: { status: 404, mlflow: "RESOURCE_DOES_NOT_EXIST", doc: "No study has that id or name." },
+  STUDY_ALREADY_EXISTS: { status: 400, mlflow: "RESOURCE_ALREADY_EXISTS", doc: "A study with that name exists." },
+  TRIAL_NOT_FOUND: { status: 404, mlflow: "RESOURCE_DOES_NOT_EXIST", doc: "No trial has that id." },
+  TRIAL_PRUNED: { status: 400, mlflow: "INVALID_STATE", doc: "The objective stopped a trial early (thrown by TrialPruned)." },
   RUN_NOT_FOUND: { status: 404, mlflow: "RESOURCE_DOES_NOT_EXIST", doc: "No run has that id." },
   ARTIFACT_NOT_FOUND: { status: 404, mlflow: "RESOURCE_DOES_NOT_EXIST", doc: "No artifact at that path." },
   ARTIFACT_CORRUPT: {

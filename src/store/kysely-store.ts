@@ -16,6 +16,7 @@ import {
   validateRunName,
   validateTagValue,
 } from "../core/validation.js";
+import { KyselyStudyStorage } from "./kysely-studies.js";
 import { decodeSeries, encodeChunk, type SeriesColumns, seriesStats } from "./metric-codec.js";
 import type { Dialect } from "./migrations.js";
 import type { DB, MetricSummaryTable, RunsTable } from "./schema.js";
@@ -23,6 +24,7 @@ import type { OrderBy } from "./search/ast.js";
 import { checkSearchSize } from "./search/limits.js";
 import { parseFilter, parseOrderBy } from "./search/parser.js";
 import { planSearch, type SearchPhase } from "./search/to-sql.js";
+import type { StudyStorage } from "./study-types.js";
 import {
   type ArtifactEntry,
   type CountRunsInput,
@@ -108,7 +110,11 @@ export abstract class KyselyStore implements Store, TokenStore {
     this.#searchBudget = options.searchBudget ?? SEARCH_BUDGET;
     // SQLite has one writer at a time anyway; PostgreSQL runs concurrent transactions itself.
     this.groupCommit = dialect === "sqlite";
+    this.studies = new KyselyStudyStorage(db, (fn) => this.tx(fn), dialect);
   }
+
+  /** Hyperparameter-optimization studies and trials, in the same database. */
+  readonly studies: StudyStorage;
 
   /** Runs `fn` in one write transaction: all of it commits or none of it does. */
   protected abstract tx<T>(fn: (t: Tx) => Promise<T>): Promise<T>;

@@ -167,6 +167,45 @@ MIGRATIONS.push({
   ],
 });
 
+MIGRATIONS.push({
+  version: 4,
+  statements: [
+    `CREATE TABLE studies (
+        study_id {id},
+        name TEXT NOT NULL UNIQUE,
+        directions TEXT NOT NULL,
+        user_attrs TEXT NOT NULL,
+        system_attrs TEXT NOT NULL,
+        created_time {int} NOT NULL,
+        run_id TEXT,
+        next_number {int} NOT NULL,
+        change_seq {int} NOT NULL)`,
+    `CREATE TABLE trials (
+        trial_id {id},
+        study_id {int} NOT NULL REFERENCES studies(study_id) ON DELETE CASCADE,
+        number {int} NOT NULL,
+        state TEXT NOT NULL,
+        "values" TEXT,
+        params TEXT NOT NULL,
+        distributions TEXT NOT NULL,
+        user_attrs TEXT NOT NULL,
+        system_attrs TEXT NOT NULL,
+        start_time {int},
+        end_time {int},
+        heartbeat_at {int},
+        run_id TEXT,
+        change_seq {int} NOT NULL,
+        UNIQUE (study_id, number))`,
+    "CREATE INDEX trials_change ON trials (study_id, change_seq)",
+    "CREATE INDEX trials_state ON trials (study_id, state)",
+    `CREATE TABLE trial_intermediate (
+        trial_id {int} NOT NULL REFERENCES trials(trial_id) ON DELETE CASCADE,
+        step {int} NOT NULL,
+        "values" TEXT NOT NULL,
+        PRIMARY KEY (trial_id, step)){compact}`,
+  ],
+});
+
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 /** A migration statement with its type placeholders filled in for `dialect`. */

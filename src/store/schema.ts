@@ -120,7 +120,45 @@ export interface ExperimentKeysTable {
   key: string;
 }
 
+export interface StudiesTable {
+  study_id: Generated<number>;
+  name: string;
+  directions: string;
+  user_attrs: string;
+  system_attrs: string;
+  created_time: number;
+  run_id: string | null;
+  next_number: number;
+  change_seq: number;
+}
+
+export interface TrialsTable {
+  trial_id: Generated<number>;
+  study_id: number;
+  number: number;
+  state: string;
+  values: string | null;
+  params: string;
+  distributions: string;
+  user_attrs: string;
+  system_attrs: string;
+  start_time: number | null;
+  end_time: number | null;
+  heartbeat_at: number | null;
+  run_id: string | null;
+  change_seq: number;
+}
+
+export interface TrialIntermediateTable {
+  trial_id: number;
+  step: number;
+  values: string;
+}
+
 export interface DB {
+  studies: StudiesTable;
+  trials: TrialsTable;
+  trial_intermediate: TrialIntermediateTable;
   experiment_keys: ExperimentKeysTable;
   batch_keys: BatchKeysTable;
   tokens: TokensTable;

@@ -234,6 +234,18 @@ export function isTokenStore(store: Store): store is Store & TokenStore {
   return typeof (store as Partial<TokenStore>).createToken === "function";
 }
 
+/** Stores that keep hyperparameter-optimization studies in their database. */
+export interface StudyStoreCapable {
+  readonly studies: import("./study-types.js").StudyStorage;
+}
+
+export function hasStudies(store: Store): store is Store & StudyStoreCapable {
+  return (
+    typeof (store as Partial<StudyStoreCapable>).studies === "object" &&
+    (store as Partial<StudyStoreCapable>).studies !== null
+  );
+}
+
 export interface Store {
   /** "sqlite" or "postgres": the engine behind it. */
   readonly kind: string;
