@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<unkn
   "http-ingest": () => import("./http-ingest.js"),
   "http-latency": () => import("./http-latency.js"),
   ui: () => import("./ui.js"),
+  tunekeep: () => import("./tunekeep.js"),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -10,6 +10,7 @@ import { Command, CommanderError, Option } from "commander";
 import { SextantError } from "../core/errors.js";
 import { createToken } from "../server/auth.js";
 import { startServer } from "../server/start.js";
+import { registerDatasetCommands } from "./datasets.js";
 import { openStore } from "../store/open.js";
 import { pendingSpoolFiles, syncSpool } from "../store/spool.js";
 import { isTokenStore, type Run, type TokenScope, type TokenStore, type ViewType } from "../store/types.js";
@@ -426,6 +427,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         await store.close();
       }
     });
+
+  registerDatasetCommands(program, io);
 
   try {
     await program.parseAsync(argv, { from: "user" });
