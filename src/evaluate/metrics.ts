@@ -1,0 +1,506 @@
+/**
+ * Classification metrics with scikit-learn's names (camelCase) and definitions. Pure functions
+ * over arrays or typed arrays; labels are 0/1, scores are real numbers (probabilities for the
+ * probabilistic metrics). Edge cases follow scikit-learn: a zero denominator gives `zeroDivision`
+ * (default 0) where scikit-learn warns, and a typed INVALID_ARGUMENT where it raises.
+ */
+import { SextantError } from "../core/errors.js";
+
+export type Labels = ArrayLike<number | boolean>;
+export type Scores = ArrayLike<number>;
+
+export interface ConfusionMatrix {
+  tp: number;
+  fp: number;
+  tn: number;
+  fn: number;
+}
+
+export interface ZeroDivisionOption {
+  /** Value when a denominator is zero (scikit-learn's zero_division; default 0). */
+  zeroDivision?: 0 | 1;
+}
+
+function bad(message: string, details: Record<string, unknown> = {}): SextantError {
+  return new SextantError("INVALID_ARGUMENT", message, details);
+}
+
+/** Checks two inputs of equal, non-zero length. */
+function checkLengths(a: ArrayLike<unknown>, b: ArrayLike<unknown>, names: [string, string]): number {
+  if (a.length !== b.length) {
+    throw bad(`${names[0]} has ${a.length} values and ${names[1]} has ${b.length}; they must match`, {
+      [names[0]]: a.length,
+      [names[1]]: b.length,
+    });
+  }
+  if (a.length === 0) throw bad("empty input: metrics need at least one value");
+  return a.length;
+}
+
+/** 0/1 labels as bytes. @throws INVALID_ARGUMENT naming the first value that is not 0/1 */
+export function toBinary(y: Labels, name = "yTrue"): Uint8Array {
+  const out = new Uint8Array(y.length);
+  for (let i = 0; i < y.length; i++) {
+    const v = y[i];
+    if (v === 1 || v === true) out[i] = 1;
+    else if (v !== 0 && v !== false) {
+      throw bad(`${name}[${i}] is ${String(v)}: labels must be 0 or 1`, { name, index: i });
+    }
+  }
+  return out;
+}
+
+function toScores(s: Scores, name: string, probabilities: boolean): Float64Array {
+  const out = Float64Array.from(s as ArrayLike<number>);
+  for (let i = 0; i < out.length; i++) {
+    const v = out[i]!;
+    if (typeof (s as ArrayLike<unknown>)[i] !== "number" || Number.isNaN(v)) {
+      throw bad(`${name}[${i}] is ${String((s as ArrayLike<unknown>)[i])}: scores must be numbers, not NaN`, {
+        name,
+        index: i,
+      });
+    }
+    if (probabilities && (v < 0 || v > 1)) {
+      throw bad(`${name}[${i}] is ${v}: probabilities must lie in [0, 1]`, { name, index: i });
+    }
+  }
+  return out;
+}
+
+export function confusionMatrix(yTrue: Labels, yPred: Labels): ConfusionMatrix {
+  checkLengths(yTrue, yPred, ["yTrue", "yPred"]);
+  const t = toBinary(yTrue, "yTrue");
+  const p = toBinary(yPred, "yPred");
+  let tp = 0;
+  let fp = 0;
+  let tn = 0;
+  let fn = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (p[i] === 1) {
+      if (t[i] === 1) tp++;
+      else fp++;
+    } else if (t[i] === 1) fn++;
+    else tn++;
+  }
+  return { tp, fp, tn, fn };
+}
+
+// ------------------------------------------------------------ from the four cells
+
+/** The label metrics computed from confusion cells (also used by the bootstrap's fast path). */
+export const CELL_METRICS = {
+  precision: (c: ConfusionMatrix, zd: number): number => (c.tp + c.fp === 0 ? zd : c.tp / (c.tp + c.fp)),
+  recall: (c: ConfusionMatrix, zd: number): number => (c.tp + c.fn === 0 ? zd : c.tp / (c.tp + c.fn)),
+  f1: (c: ConfusionMatrix, zd: number): number => fbetaFromCells(c, 1, zd),
+  accuracy: (c: ConfusionMatrix): number => (c.tp + c.tn) / (c.tp + c.fp + c.tn + c.fn),
+  balanced_accuracy: (c: ConfusionMatrix): number => balancedFromCells(c),
+  mcc: (c: ConfusionMatrix): number => mccFromCells(c),
+} as const;
+export type CellMetric = keyof typeof CELL_METRICS;
+
+export function fbetaFromCells(c: ConfusionMatrix, beta: number, zd: number): number {
+  const b2 = beta * beta;
+  const den = (1 + b2) * c.tp + b2 * c.fn + c.fp;
+  return den === 0 ? zd : ((1 + b2) * c.tp) / den;
+}
+
+function balancedFromCells(c: ConfusionMatrix): number {
+  // scikit-learn averages the recall of the classes present in yTrue
+  const pos = c.tp + c.fn;
+  const neg = c.tn + c.fp;
+  const recalls: number[] = [];
+  if (pos > 0) recalls.push(c.tp / pos);
+  if (neg > 0) recalls.push(c.tn / neg);
+  return recalls.reduce((a, b) => a + b, 0) / recalls.length;
+}
+
+function mccFromCells(c: ConfusionMatrix): number {
+  const den = Math.sqrt((c.tp + c.fp) * (c.tp + c.fn) * (c.tn + c.fp) * (c.tn + c.fn));
+  return den === 0 ? 0 : (c.tp * c.tn - c.fp * c.fn) / den;
+}
+
+export function precisionScore(yTrue: Labels, yPred: Labels, opts: ZeroDivisionOption = {}): number {
+  return CELL_METRICS.precision(confusionMatrix(yTrue, yPred), opts.zeroDivision ?? 0);
+}
+
+export function recallScore(yTrue: Labels, yPred: Labels, opts: ZeroDivisionOption = {}): number {
+  return CELL_METRICS.recall(confusionMatrix(yTrue, yPred), opts.zeroDivision ?? 0);
+}
+
+export function f1Score(yTrue: Labels, yPred: Labels, opts: ZeroDivisionOption = {}): number {
+  return fbetaFromCells(confusionMatrix(yTrue, yPred), 1, opts.zeroDivision ?? 0);
+}
+
+export function fbetaScore(
+  yTrue: Labels,
+  yPred: Labels,
+  opts: ZeroDivisionOption & { beta: number },
+): number {
+  if (!(opts.beta > 0) || !Number.isFinite(opts.beta)) throw bad(`beta must be positive, got ${opts.beta}`);
+  return fbetaFromCells(confusionMatrix(yTrue, yPred), opts.beta, opts.zeroDivision ?? 0);
+}
+
+export function accuracyScore(yTrue: Labels, yPred: Labels): number {
+  return CELL_METRICS.accuracy(confusionMatrix(yTrue, yPred));
+}
+
+export function balancedAccuracyScore(yTrue: Labels, yPred: Labels): number {
+  return balancedFromCells(confusionMatrix(yTrue, yPred));
+}
+
+export function matthewsCorrcoef(yTrue: Labels, yPred: Labels): number {
+  return mccFromCells(confusionMatrix(yTrue, yPred));
+}
+
+// ------------------------------------------------------------ ranking metrics
+
+/** Indices of `s` sorted by descending score (stable). */
+function descending(s: Float64Array): Uint32Array {
+  const idx = new Uint32Array(s.length);
+  for (let i = 0; i < idx.length; i++) idx[i] = i;
+  idx.sort((a, b) => s[b]! - s[a]! || a - b);
+  return idx;
+}
+
+function bothClasses(t: Uint8Array, what: string): { pos: number; neg: number } {
+  let pos = 0;
+  for (let i = 0; i < t.length; i++) pos += t[i]!;
+  const neg = t.length - pos;
+  if (pos === 0 || neg === 0) {
+    throw bad(`only one class present in yTrue: ${what} is not defined in that case`, {
+      positives: pos,
+      negatives: neg,
+    });
+  }
+  return { pos, neg };
+}
+
+/**
+ * ROC AUC: the probability a random positive outscores a random negative, ties counting half —
+ * the trapezoidal area under scikit-learn's ROC curve. @throws INVALID_ARGUMENT with one class
+ */
+export function rocAucScore(yTrue: Labels, yScore: Scores): number {
+  checkLengths(yTrue, yScore, ["yTrue", "yScore"]);
+  const t = toBinary(yTrue);
+  const s = toScores(yScore, "yScore", false);
+  return aucFromArrays(t, s);
+}
+
+/** AUC for checked arrays (the bootstrap's row path calls this per resample). */
+export function aucFromArrays(t: Uint8Array, s: Float64Array, order: Uint32Array = descending(s)): number {
+  const { pos, neg } = bothClasses(t, "ROC AUC");
+  // Walk groups of tied scores from the top; each negative group pairs with the positives above it.
+  let posAbove = 0;
+  let sum = 0;
+  let i = 0;
+  while (i < order.length) {
+    const v = s[order[i]!]!;
+    let p = 0;
+    let n = 0;
+    let j = i;
+    while (j < order.length && s[order[j]!] === v) {
+      if (t[order[j]!] === 1) p++;
+      else n++;
+      j++;
+    }
+    sum += n * (posAbove + p / 2);
+    posAbove += p;
+    i = j;
+  }
+  return sum / (pos * neg);
+}
+
+/**
+ * Average precision as scikit-learn defines it: Σₙ (Rₙ − Rₙ₋₁) Pₙ over the distinct score
+ * thresholds from the highest, with no interpolation. With no positive in yTrue it is 0, as in
+ * scikit-learn (which warns).
+ */
+export function averagePrecisionScore(yTrue: Labels, yScore: Scores): number {
+  checkLengths(yTrue, yScore, ["yTrue", "yScore"]);
+  const t = toBinary(yTrue);
+  const s = toScores(yScore, "yScore", false);
+  return apFromArrays(t, s);
+}
+
+export function apFromArrays(t: Uint8Array, s: Float64Array, order: Uint32Array = descending(s)): number {
+  let pos = 0;
+  for (let i = 0; i < t.length; i++) pos += t[i]!;
+  if (pos === 0) return 0;
+  let tp = 0;
+  let seen = 0;
+  let ap = 0;
+  let prevRecall = 0;
+  let i = 0;
+  while (i < order.length) {
+    const v = s[order[i]!]!;
+    while (i < order.length && s[order[i]!] === v) {
+      tp += t[order[i]!]!;
+      seen++;
+      i++;
+    }
+    const recall = tp / pos;
+    ap += (recall - prevRecall) * (tp / seen);
+    prevRecall = recall;
+  }
+  return ap;
+}
+
+// ------------------------------------------------------------ probabilistic metrics
+
+/**
+ * Mean binary cross-entropy with probabilities clipped to [eps, 1 − eps] (scikit-learn 1.2's
+ * default eps is 1e-15). @throws INVALID_ARGUMENT when yTrue has only one class, as scikit-learn does
+ */
+export function logLoss(yTrue: Labels, yProb: Scores, opts: { eps?: number } = {}): number {
+  const n = checkLengths(yTrue, yProb, ["yTrue", "yProb"]);
+  const t = toBinary(yTrue);
+  const p = toScores(yProb, "yProb", true);
+  bothClasses(t, "log loss (pass both classes)");
+  const eps = opts.eps ?? 1e-15;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const q = Math.min(1 - eps, Math.max(eps, p[i]!));
+    sum -= t[i] === 1 ? Math.log(q) : Math.log(1 - q);
+  }
+  return sum / n;
+}
+
+export function brierScore(yTrue: Labels, yProb: Scores): number {
+  const n = checkLengths(yTrue, yProb, ["yTrue", "yProb"]);
+  const t = toBinary(yTrue);
+  const p = toScores(yProb, "yProb", true);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += (p[i]! - t[i]!) ** 2;
+  return sum / n;
+}
+
+// ------------------------------------------------------------ curves
+
+export interface RocCurve {
+  fpr: number[];
+  tpr: number[];
+  /** Decreasing; the first is +Infinity (scikit-learn ≥ 1.3 uses inf; 1.2 used max + 1). */
+  thresholds: number[];
+}
+
+/** The ROC curve over distinct thresholds, with scikit-learn's drop of collinear points. */
+export function rocCurve(yTrue: Labels, yScore: Scores, opts: { dropIntermediate?: boolean } = {}): RocCurve {
+  checkLengths(yTrue, yScore, ["yTrue", "yScore"]);
+  const t = toBinary(yTrue);
+  const s = toScores(yScore, "yScore", false);
+  const { pos, neg } = bothClasses(t, "the ROC curve");
+  const order = descending(s);
+  const fps: number[] = [];
+  const tps: number[] = [];
+  const thr: number[] = [];
+  let tp = 0;
+  let fp = 0;
+  let i = 0;
+  while (i < order.length) {
+    const v = s[order[i]!]!;
+    while (i < order.length && s[order[i]!] === v) {
+      if (t[order[i]!] === 1) tp++;
+      else fp++;
+      i++;
+    }
+    fps.push(fp);
+    tps.push(tp);
+    thr.push(v);
+  }
+  let keep = fps.map((_, k) => k);
+  if (opts.dropIntermediate ?? true) {
+    // keep the ends and every corner: drop points where both neighbours line up with them
+    keep = keep.filter((k) => {
+      if (k === 0 || k === fps.length - 1) return true;
+      const d1 = fps[k - 1]! - 2 * fps[k]! + fps[k + 1]!;
+      const d2 = tps[k - 1]! - 2 * tps[k]! + tps[k + 1]!;
+      return d1 !== 0 || d2 !== 0;
+    });
+  }
+  // scikit-learn drops collinear points first, then starts the curve at (0, 0)
+  return {
+    fpr: [0, ...keep.map((k) => fps[k]! / neg)],
+    tpr: [0, ...keep.map((k) => tps[k]! / pos)],
+    thresholds: [Number.POSITIVE_INFINITY, ...keep.map((k) => thr[k]!)],
+  };
+}
+
+export interface PrCurve {
+  /** One point per distinct threshold, then precision 1 at recall 0 (scikit-learn 1.2's precision_recall_curve). */
+  precision: number[];
+  recall: number[];
+  /** Increasing; one fewer than precision/recall. */
+  thresholds: number[];
+}
+
+export function precisionRecallCurve(yTrue: Labels, yScore: Scores): PrCurve {
+  checkLengths(yTrue, yScore, ["yTrue", "yScore"]);
+  const t = toBinary(yTrue);
+  const s = toScores(yScore, "yScore", false);
+  let pos = 0;
+  for (let i = 0; i < t.length; i++) pos += t[i]!;
+  const order = descending(s);
+  const precision: number[] = [];
+  const recall: number[] = [];
+  const thresholds: number[] = [];
+  let tp = 0;
+  let seen = 0;
+  let i = 0;
+  while (i < order.length) {
+    const v = s[order[i]!]!;
+    while (i < order.length && s[order[i]!] === v) {
+      tp += t[order[i]!]!;
+      seen++;
+      i++;
+    }
+    precision.push(tp / seen);
+    recall.push(pos === 0 ? 1 : tp / pos);
+    thresholds.push(v);
+  }
+  precision.reverse();
+  recall.reverse();
+  thresholds.reverse();
+  precision.push(1);
+  recall.push(0);
+  return { precision, recall, thresholds };
+}
+
+export interface CalibrationCurve {
+  /** Fraction of positives per non-empty bin. */
+  probTrue: number[];
+  /** Mean predicted probability per non-empty bin. */
+  probPred: number[];
+  /** Rows per non-empty bin. */
+  counts: number[];
+}
+
+/** scikit-learn's calibration_curve (uniform or quantile bins), with the bin counts. */
+export function calibrationCurve(
+  yTrue: Labels,
+  yProb: Scores,
+  opts: { nBins?: number; strategy?: "uniform" | "quantile" } = {},
+): CalibrationCurve {
+  const n = checkLengths(yTrue, yProb, ["yTrue", "yProb"]);
+  const t = toBinary(yTrue);
+  const p = toScores(yProb, "yProb", true);
+  const nBins = opts.nBins ?? 5;
+  if (!Number.isInteger(nBins) || nBins < 1) throw bad(`nBins must be a positive integer, got ${nBins}`);
+  let edges: number[];
+  if ((opts.strategy ?? "uniform") === "quantile") {
+    const sorted = Float64Array.from(p).sort();
+    edges = Array.from({ length: nBins + 1 }, (_, k) => quantileLinear(sorted, k / nBins));
+  } else {
+    edges = Array.from({ length: nBins + 1 }, (_, k) => k / nBins);
+  }
+  // numpy.digitize(p, edges[1:-1], right=True): bin = number of inner edges strictly below p
+  const inner = edges.slice(1, -1);
+  const sumT = new Float64Array(nBins);
+  const sumP = new Float64Array(nBins);
+  const cnt = new Float64Array(nBins);
+  for (let i = 0; i < n; i++) {
+    let b = 0;
+    while (b < inner.length && p[i]! > inner[b]!) b++;
+    sumT[b] = sumT[b]! + t[i]!;
+    sumP[b] = sumP[b]! + p[i]!;
+    cnt[b] = cnt[b]! + 1;
+  }
+  const out: CalibrationCurve = { probTrue: [], probPred: [], counts: [] };
+  for (let b = 0; b < nBins; b++) {
+    if (cnt[b] === 0) continue;
+    out.probTrue.push(sumT[b]! / cnt[b]!);
+    out.probPred.push(sumP[b]! / cnt[b]!);
+    out.counts.push(cnt[b]!);
+  }
+  return out;
+}
+
+function quantileLinear(sorted: Float64Array, q: number): number {
+  const pos = q * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+/** Expected calibration error: the bin-size-weighted mean gap between accuracy and confidence. */
+export function expectedCalibrationError(
+  yTrue: Labels,
+  yProb: Scores,
+  opts: { nBins?: number } = {},
+): number {
+  const c = calibrationCurve(yTrue, yProb, { nBins: opts.nBins ?? 10 });
+  const n = c.counts.reduce((a, b) => a + b, 0);
+  let ece = 0;
+  for (let b = 0; b < c.counts.length; b++)
+    ece += (c.counts[b]! / n) * Math.abs(c.probTrue[b]! - c.probPred[b]!);
+  return ece;
+}
+
+// ------------------------------------------------------------ thresholds
+
+export interface ThresholdChoice {
+  /** Predict 1 when score ≥ threshold. */
+  threshold: number;
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+/** Every distinct-score threshold with its precision, recall and F1, highest threshold first. */
+function thresholdTable(yTrue: Labels, yScore: Scores): ThresholdChoice[] {
+  checkLengths(yTrue, yScore, ["yTrue", "yScore"]);
+  const t = toBinary(yTrue);
+  const s = toScores(yScore, "yScore", false);
+  let pos = 0;
+  for (let i = 0; i < t.length; i++) pos += t[i]!;
+  const order = descending(s);
+  const out: ThresholdChoice[] = [];
+  let tp = 0;
+  let seen = 0;
+  let i = 0;
+  while (i < order.length) {
+    const v = s[order[i]!]!;
+    while (i < order.length && s[order[i]!] === v) {
+      tp += t[order[i]!]!;
+      seen++;
+      i++;
+    }
+    const precision = tp / seen;
+    const recall = pos === 0 ? 0 : tp / pos;
+    out.push({
+      threshold: v,
+      precision,
+      recall,
+      f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall),
+    });
+  }
+  return out;
+}
+
+/** The threshold with the best F1 (the highest threshold among ties). */
+export function bestF1Threshold(yTrue: Labels, yScore: Scores): ThresholdChoice {
+  let best: ThresholdChoice | null = null;
+  for (const row of thresholdTable(yTrue, yScore)) if (best === null || row.f1 > best.f1) best = row;
+  return best!;
+}
+
+/**
+ * The threshold reaching a target precision with the most recall, or a target recall with the
+ * most precision. @throws INVALID_ARGUMENT when no threshold reaches the target
+ */
+export function thresholdForTarget(
+  yTrue: Labels,
+  yScore: Scores,
+  target: { precision?: number; recall?: number },
+): ThresholdChoice {
+  const rows = thresholdTable(yTrue, yScore);
+  let best: ThresholdChoice | null = null;
+  if (target.precision !== undefined) {
+    for (const r of rows)
+      if (r.precision >= target.precision && (best === null || r.recall > best.recall)) best = r;
+  } else if (target.recall !== undefined) {
+    for (const r of rows)
+      if (r.recall >= target.recall && (best === null || r.precision > best.precision)) best = r;
+  } else throw bad("give a target precision or recall");
+  if (best === null) throw bad(`no threshold reaches ${JSON.stringify(target)}`, { target });
+  return best;
+}
