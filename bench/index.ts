@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<unkn
   "http-latency": () => import("./http-latency.js"),
   ui: () => import("./ui.js"),
   tunekeep: () => import("./tunekeep.js"),
+  learn: () => import("./learn.js"),
 };
 
 const [name, ...args] = process.argv.slice(2);

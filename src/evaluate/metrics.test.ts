@@ -33,7 +33,9 @@ const p = [1, 0, 1, 1, 1, 0, 1, 0, 1, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 1];
 
 const close = (a: number[], b: number[]) => {
   expect(a.length).toBe(b.length);
-  a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 12));
+  a.forEach((v, i) => {
+    expect(v).toBeCloseTo(b[i]!, 12);
+  });
 };
 
 function code(fn: () => unknown): string {

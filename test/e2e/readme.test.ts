@@ -72,6 +72,42 @@ describe("README", () => {
     expect(show.stdout).toMatch(/loss\s+│[^\n]+│\s+19\s+│/);
   });
 
+  it("the learners example runs as shown on data from `sextant datasets tunekeep`", async () => {
+    const section = readme.slice(readme.indexOf("## Learners and data"));
+    const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    if (!code) throw new Error("README has no learners code block");
+    const cli = join(root, "dist", "cli", "main.js");
+    const cwd = join(scratch, "learn");
+    mkdirSync(cwd, { recursive: true });
+    await run(
+      process.execPath,
+      [cli, "datasets", "tunekeep", "--users", "3000", "--months", "4", "--out", "data"],
+      {
+        cwd,
+      },
+    );
+    const dir = join(root, "test", ".scratch-learn");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, "learn.mts");
+    writeFileSync(
+      file,
+      `${code}\nconsole.log(JSON.stringify({ converged: lr.converged, n: y.length, same: again.predictProba(X).every((p, i) => p === gb.predictProba(X)[i]) }));\n`,
+    );
+    try {
+      const { stdout } = await run(process.execPath, ["--import", import.meta.resolve("tsx"), file], { cwd });
+      const out = JSON.parse(stdout.trim().split("\n").pop()!) as {
+        converged: boolean;
+        n: number;
+        same: boolean;
+      };
+      expect(out.converged).toBe(true);
+      expect(out.n).toBeGreaterThan(3000);
+      expect(out.same).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("the package's bin answers with a typed error on bad input", async () => {
     const cli = join(root, "dist", "cli", "main.js");
     const err = await run(process.execPath, [
