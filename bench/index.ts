@@ -11,6 +11,8 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<unkn
   ui: () => import("./ui.js"),
   tunekeep: () => import("./tunekeep.js"),
   learn: () => import("./learn.js"),
+  hpo: () => import("./hpo.js"),
+  bootstrap: () => import("./bootstrap.js"),
 };
 
 const [name, ...args] = process.argv.slice(2);

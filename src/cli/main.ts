@@ -10,13 +10,16 @@ import { Command, CommanderError, Option } from "commander";
 import { SextantError } from "../core/errors.js";
 import { createToken } from "../server/auth.js";
 import { startServer } from "../server/start.js";
-import { registerDatasetCommands } from "./datasets.js";
 import { openStore } from "../store/open.js";
 import { pendingSpoolFiles, syncSpool } from "../store/spool.js";
 import { isTokenStore, type Run, type TokenScope, type TokenStore, type ViewType } from "../store/types.js";
 import { profileDataset } from "../tracking/capture/index.js";
 import { Sextant } from "../tracking/sextant.js";
+import { registerDatasetCommands } from "./datasets.js";
+import { registerEvaluationCommands } from "./evaluations.js";
 import { formatDuration, formatNumber, formatTime, keyValues, table, toJson } from "./format.js";
+import { registerModelCommands } from "./models.js";
+import { registerStudyCommands } from "./studies.js";
 
 export interface CliIO {
   out(text: string): void;
@@ -350,7 +353,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .description("make a token; it is printed once and only its hash is stored")
     .addOption(
       new Option("--scope <scope>", "what it may do")
-        .choices(["read", "write", "admin"])
+        .choices(["read", "write", "promote", "admin"])
         .makeOptionMandatory(),
     )
     .option("--name <name>", "who or what uses it (shown in audit trails)", "token")
@@ -429,6 +432,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     });
 
   registerDatasetCommands(program, io);
+  registerStudyCommands(program, io);
+  registerModelCommands(program, io, withClient);
+  registerEvaluationCommands(program, io, withClient);
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -92,10 +92,58 @@ export const ERROR_CATALOG = {
     doc: "An experiment with that name exists.",
   },
   STUDY_NOT_FOUND: { status: 404, mlflow: "RESOURCE_DOES_NOT_EXIST", doc: "No study has that id or name." },
-  STUDY_ALREADY_EXISTS: { status: 400, mlflow: "RESOURCE_ALREADY_EXISTS", doc: "A study with that name exists." },
+  STUDY_ALREADY_EXISTS: {
+    status: 400,
+    mlflow: "RESOURCE_ALREADY_EXISTS",
+    doc: "A study with that name exists.",
+  },
   TRIAL_NOT_FOUND: { status: 404, mlflow: "RESOURCE_DOES_NOT_EXIST", doc: "No trial has that id." },
-  TRIAL_PRUNED: { status: 400, mlflow: "INVALID_STATE", doc: "The objective stopped a trial early (thrown by TrialPruned)." },
+  TRIAL_PRUNED: {
+    status: 400,
+    mlflow: "INVALID_STATE",
+    doc: "The objective stopped a trial early (thrown by TrialPruned).",
+  },
+  MODEL_NOT_FOUND: {
+    status: 404,
+    mlflow: "RESOURCE_DOES_NOT_EXIST",
+    doc: "No registered model has that name.",
+  },
+  MODEL_ALREADY_EXISTS: {
+    status: 400,
+    mlflow: "RESOURCE_ALREADY_EXISTS",
+    doc: "A registered model with that name exists.",
+  },
+  MODEL_VERSION_NOT_FOUND: {
+    status: 404,
+    mlflow: "RESOURCE_DOES_NOT_EXIST",
+    doc: "The registered model has no such version.",
+  },
+  MODEL_ALIAS_NOT_FOUND: {
+    status: 404,
+    mlflow: "RESOURCE_DOES_NOT_EXIST",
+    doc: "The registered model has no such alias.",
+  },
+  POLICY_NOT_MET: {
+    status: 409,
+    mlflow: "INVALID_STATE",
+    doc: "A promotion lacks the evidence its model's policy requires; details list every unmet condition.",
+  },
   RUN_NOT_FOUND: { status: 404, mlflow: "RESOURCE_DOES_NOT_EXIST", doc: "No run has that id." },
+  EVALUATION_NOT_FOUND: {
+    status: 404,
+    mlflow: "RESOURCE_DOES_NOT_EXIST",
+    doc: "No evaluation record has that id.",
+  },
+  EVALUATION_ALREADY_EXISTS: {
+    status: 400,
+    mlflow: "RESOURCE_ALREADY_EXISTS",
+    doc: "An evaluation record with that id exists.",
+  },
+  DATA_LEAKAGE: {
+    status: 400,
+    mlflow: "INVALID_PARAMETER_VALUE",
+    doc: "A split leaks information from test to train (details.issues lists each finding).",
+  },
   ARTIFACT_NOT_FOUND: { status: 404, mlflow: "RESOURCE_DOES_NOT_EXIST", doc: "No artifact at that path." },
   ARTIFACT_CORRUPT: {
     status: 500,

@@ -1,14 +1,16 @@
 /**
  * API tokens: `sxt_<id>_<secret>`. The store keeps the id, the scope and the sha256 of the secret;
- * the secret is shown once, when the token is made. Scopes nest: admin ⊃ write ⊃ read.
+ * the secret is shown once, when the token is made. Scopes nest: admin ⊃ promote ⊃ write ⊃ read
+ * (promote: model stage, alias and rollback changes; only admin may force a policy or set one).
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { userInfo } from "node:os";
 import type { Clock } from "../core/clock.js";
 import { SextantError } from "../core/errors.js";
 import { sha256 } from "../core/hash.js";
 import { TOKEN_SCOPES, type TokenRecord, type TokenScope, type TokenStore } from "../store/types.js";
 
-const RANK: Record<TokenScope, number> = { read: 0, write: 1, admin: 2 };
+const RANK: Record<TokenScope, number> = { read: 0, write: 1, promote: 2, admin: 3 };
 const TOKEN = /^sxt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 /** How long a looked-up token is trusted before the store is asked again (revocations land within it). */
 const CACHE_MS = 5000;
@@ -17,6 +19,25 @@ export interface Identity {
   /** The token's name, or null for an unauthenticated server. */
   name: string | null;
   scope: TokenScope;
+  /** The token's id (absent for an unauthenticated server). */
+  tokenId?: string;
+}
+
+/**
+ * Who an audit trail names for a request: the token (name and id), or with authentication off
+ * the OS user the server runs as.
+ */
+export function actorOf(identity: Identity): string {
+  if (identity.name === null) return osUserName();
+  return identity.tokenId === undefined ? identity.name : `${identity.name} (token ${identity.tokenId})`;
+}
+
+function osUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? "unknown";
+  }
 }
 
 export function allows(have: TokenScope, need: TokenScope): boolean {
@@ -29,7 +50,10 @@ export async function createToken(
   options: { name: string; scope: TokenScope; now: number },
 ): Promise<{ token: string; record: TokenRecord }> {
   if (!TOKEN_SCOPES.includes(options.scope)) {
-    throw new SextantError("INVALID_ARGUMENT", `unknown scope '${options.scope}'; use read, write or admin`);
+    throw new SextantError(
+      "INVALID_ARGUMENT",
+      `unknown scope '${options.scope}'; use read, write, promote or admin`,
+    );
   }
   const id = randomBytes(8).toString("hex");
   const secret = randomBytes(32).toString("base64url");
@@ -77,7 +101,7 @@ export class Authenticator {
     ) {
       throw new SextantError("UNAUTHENTICATED", "the API token is unknown or revoked");
     }
-    return { name: record.name, scope: record.scope };
+    return { name: record.name, scope: record.scope, tokenId: record.tokenId };
   }
 
   async #lookup(id: string): Promise<TokenRecord | null> {

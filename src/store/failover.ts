@@ -4,19 +4,23 @@
  * to an offline spool, in order, for `sextant sync` to deliver later. Reads always ask the server.
  */
 import { SextantError } from "../core/errors.js";
+import { newRunId } from "../core/ids.js";
 import type { ArtifactStore, BlobRef, PutStreamOptions } from "./artifacts.js";
 import type { SeriesColumns } from "./metric-codec.js";
 import { SpoolStore } from "./spool.js";
 import type {
   ArtifactEntry,
   CountRunsInput,
+  CreateEvaluationInput,
   CreateExperimentInput,
   CreateRunInput,
+  EvaluationRecord,
   Experiment,
   ExperimentColumns,
   ExperimentSummary,
   HistoryQuery,
   LifecycleStage,
+  ListEvaluationsInput,
   LogBatchInput,
   Run,
   RunDataset,
@@ -188,6 +192,20 @@ export class FailoverStore implements Store {
 
   getArtifact(runId: string, path: string): Promise<ArtifactEntry> {
     return this.primary.getArtifact(runId, path);
+  }
+
+  createEvaluation(input: CreateEvaluationInput): Promise<EvaluationRecord> {
+    // one id for both paths: a record the server got before it went away is not spooled twice
+    const withId = { ...input, evaluationId: input.evaluationId ?? newRunId() };
+    return this.#write((s) => s.createEvaluation(withId));
+  }
+
+  getEvaluation(evaluationId: string): Promise<EvaluationRecord> {
+    return this.primary.getEvaluation(evaluationId);
+  }
+
+  listEvaluations(input?: ListEvaluationsInput): Promise<EvaluationRecord[]> {
+    return this.primary.listEvaluations(input);
   }
 
   async close(): Promise<void> {

@@ -17,13 +17,16 @@ import { decodeSeries, type SeriesColumns } from "./metric-codec.js";
 import type {
   ArtifactEntry,
   CountRunsInput,
+  CreateEvaluationInput,
   CreateExperimentInput,
   CreateRunInput,
+  EvaluationRecord,
   Experiment,
   ExperimentColumns,
   ExperimentSummary,
   HistoryQuery,
   LifecycleStage,
+  ListEvaluationsInput,
   LogBatchInput,
   Run,
   RunDataset,
@@ -344,6 +347,43 @@ export class HttpStore implements Store {
     if (!found)
       throw new SextantError("ARTIFACT_NOT_FOUND", `run ${runId} has no artifact '${path}'`, { runId, path });
     return found;
+  }
+
+  async createEvaluation(input: CreateEvaluationInput): Promise<EvaluationRecord> {
+    // The id is chosen here, so a retried create cannot store a second record.
+    const evaluationId = input.evaluationId ?? newRunId();
+    try {
+      return await this.client.request<EvaluationRecord>("/evaluations", {
+        method: "POST",
+        json: { ...input, evaluationId },
+      });
+    } catch (e) {
+      // a retry after a lost response: the first attempt stored it
+      if (e instanceof SextantError && e.code === "EVALUATION_ALREADY_EXISTS") {
+        const stored = await this.getEvaluation(evaluationId);
+        if (
+          stored.createdTime === input.createdTime &&
+          stored.name === input.name &&
+          stored.runId === (input.runId ?? null)
+        )
+          return stored;
+      }
+      throw e;
+    }
+  }
+
+  getEvaluation(evaluationId: string): Promise<EvaluationRecord> {
+    return this.client.request(`/evaluations/${encodeURIComponent(evaluationId)}`);
+  }
+
+  async listEvaluations(input: ListEvaluationsInput = {}): Promise<EvaluationRecord[]> {
+    const path =
+      input.runId === undefined ? "/evaluations" : `/runs/${encodeURIComponent(input.runId)}/evaluations`;
+    return (
+      await this.client.request<{ evaluations: EvaluationRecord[] }>(path, {
+        query: { maxResults: input.maxResults },
+      })
+    ).evaluations;
   }
 
   async close(): Promise<void> {

@@ -16,9 +16,12 @@ import {
   validateRunName,
   validateTagValue,
 } from "../core/validation.js";
+import { insertEvaluation, selectEvaluation, selectEvaluations } from "./kysely-evaluations.js";
+import { KyselyRegistryStorage } from "./kysely-registry.js";
 import { KyselyStudyStorage } from "./kysely-studies.js";
 import { decodeSeries, encodeChunk, type SeriesColumns, seriesStats } from "./metric-codec.js";
 import type { Dialect } from "./migrations.js";
+import type { RegistryStorage } from "./registry-types.js";
 import type { DB, MetricSummaryTable, RunsTable } from "./schema.js";
 import type { OrderBy } from "./search/ast.js";
 import { checkSearchSize } from "./search/limits.js";
@@ -28,13 +31,16 @@ import type { StudyStorage } from "./study-types.js";
 import {
   type ArtifactEntry,
   type CountRunsInput,
+  type CreateEvaluationInput,
   type CreateExperimentInput,
   type CreateRunInput,
+  type EvaluationRecord,
   type Experiment,
   type ExperimentColumns,
   type ExperimentSummary,
   type HistoryQuery,
   type LifecycleStage,
+  type ListEvaluationsInput,
   type LogBatchInput,
   type MetricSeriesInput,
   type MetricSummary,
@@ -111,7 +117,13 @@ export abstract class KyselyStore implements Store, TokenStore {
     // SQLite has one writer at a time anyway; PostgreSQL runs concurrent transactions itself.
     this.groupCommit = dialect === "sqlite";
     this.studies = new KyselyStudyStorage(db, (fn) => this.tx(fn), dialect);
+    this.registry = new KyselyRegistryStorage(db as Kysely<unknown>, (fn) =>
+      this.tx((t) => fn(t as unknown as Kysely<unknown>)),
+    );
   }
+
+  /** The model registry, in the same database. */
+  readonly registry: RegistryStorage;
 
   /** Hyperparameter-optimization studies and trials, in the same database. */
   readonly studies: StudyStorage;
@@ -1184,6 +1196,20 @@ export abstract class KyselyStore implements Store, TokenStore {
       size: Number(row.size),
       createdTime: Number(row.created_time),
     };
+  }
+
+  // ---------------------------------------------------------------- evaluations
+
+  async createEvaluation(input: CreateEvaluationInput): Promise<EvaluationRecord> {
+    return this.tx((t) => insertEvaluation(t, input));
+  }
+
+  async getEvaluation(evaluationId: string): Promise<EvaluationRecord> {
+    return selectEvaluation(this.db, evaluationId);
+  }
+
+  async listEvaluations(input: ListEvaluationsInput = {}): Promise<EvaluationRecord[]> {
+    return selectEvaluations(this.db, input);
   }
 }
 

@@ -26,6 +26,23 @@ type TxRunner = <T>(fn: (t: Tx) => Promise<T>) => Promise<T>;
 
 const STATES: readonly TrialState[] = ["RUNNING", "WAITING", "COMPLETE", "PRUNED", "FAIL"];
 
+/** The checks every StudyStorage makes on a new study. @throws INVALID_NAME, INVALID_ARGUMENT */
+export function checkNewStudy(input: { name: string; directions: Direction[] }): void {
+  if (typeof input.name !== "string" || input.name.trim() === "" || input.name.length > 500) {
+    throw new SextantError("INVALID_NAME", "a study name is a non-empty string of at most 500 characters");
+  }
+  if (
+    !Array.isArray(input.directions) ||
+    input.directions.length === 0 ||
+    input.directions.some((d) => d !== "minimize" && d !== "maximize")
+  ) {
+    throw new SextantError(
+      "INVALID_ARGUMENT",
+      "directions must be a non-empty list of 'minimize' or 'maximize'",
+    );
+  }
+}
+
 function studyNotFound(id: string): SextantError {
   return new SextantError("STUDY_NOT_FOUND", `no study with id '${id}'`, { studyId: id });
 }
@@ -101,19 +118,7 @@ export class KyselyStudyStorage implements StudyStorage {
     },
     now: number,
   ): Promise<StudySummary> {
-    if (typeof input.name !== "string" || input.name.trim() === "" || input.name.length > 500) {
-      throw new SextantError("INVALID_NAME", "a study name is a non-empty string of at most 500 characters");
-    }
-    if (
-      !Array.isArray(input.directions) ||
-      input.directions.length === 0 ||
-      input.directions.some((d) => d !== "minimize" && d !== "maximize")
-    ) {
-      throw new SextantError(
-        "INVALID_ARGUMENT",
-        "directions must be a non-empty list of 'minimize' or 'maximize'",
-      );
-    }
+    checkNewStudy(input);
     return this.#tx(async (t) => {
       const clash = await t
         .selectFrom("studies")
@@ -227,6 +232,23 @@ export class KyselyStudyStorage implements StudyStorage {
     return { seq: Number(row.change_seq), number: Number(row.next_number) - 1 };
   }
 
+  /**
+   * Bumps the change counter of the study that owns the trial, in one statement (the study row's
+   * lock then serializes the trial's writers). @throws TRIAL_NOT_FOUND
+   */
+  async #bumpForTrial(t: Tx, trialId: number, trialIdText: string): Promise<number> {
+    const row = await t
+      .updateTable("studies")
+      .set((eb) => ({ change_seq: eb("change_seq", "+", 1) }))
+      .where("study_id", "=", (eb) =>
+        eb.selectFrom("trials").select("trials.study_id").where("trials.trial_id", "=", trialId),
+      )
+      .returning(["change_seq"])
+      .executeTakeFirst();
+    if (!row) throw trialNotFound(trialIdText);
+    return Number(row.change_seq);
+  }
+
   async createTrial(studyId: string, template: TrialTemplate, now: number): Promise<FrozenTrial> {
     const id = parseId(studyId, "study");
     const state = template.state ?? "RUNNING";
@@ -292,13 +314,7 @@ export class KyselyStudyStorage implements StudyStorage {
   ): Promise<void> {
     const id = parseId(trialId, "trial");
     await this.#tx(async (t) => {
-      const head = await t
-        .selectFrom("trials")
-        .select(["study_id"])
-        .where("trial_id", "=", id)
-        .executeTakeFirst();
-      if (!head) throw trialNotFound(trialId);
-      const { seq } = await this.#bump(t, Number(head.study_id));
+      const seq = await this.#bumpForTrial(t, id, trialId);
       const row = await t
         .selectFrom("trials")
         .selectAll()
@@ -389,13 +405,7 @@ export class KyselyStudyStorage implements StudyStorage {
       throw new SextantError("INVALID_ARGUMENT", "trial values are numbers");
     }
     return this.#tx(async (t) => {
-      const head = await t
-        .selectFrom("trials")
-        .select(["study_id"])
-        .where("trial_id", "=", id)
-        .executeTakeFirst();
-      if (!head) throw trialNotFound(trialId);
-      const { seq } = await this.#bump(t, Number(head.study_id));
+      const seq = await this.#bumpForTrial(t, id, trialId);
       const finished = FINISHED_STATES.includes(state);
       const res = await t
         .updateTable("trials")
@@ -429,13 +439,7 @@ export class KyselyStudyStorage implements StudyStorage {
   async setTrialRun(trialId: string, runId: string): Promise<void> {
     const id = parseId(trialId, "trial");
     await this.#tx(async (t) => {
-      const head = await t
-        .selectFrom("trials")
-        .select(["study_id"])
-        .where("trial_id", "=", id)
-        .executeTakeFirst();
-      if (!head) throw trialNotFound(trialId);
-      const { seq } = await this.#bump(t, Number(head.study_id));
+      const seq = await this.#bumpForTrial(t, id, trialId);
       await t
         .updateTable("trials")
         .set({ run_id: runId, change_seq: seq })

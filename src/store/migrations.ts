@@ -6,6 +6,7 @@
  */
 import { type Kysely, sql } from "kysely";
 import { SextantError } from "../core/errors.js";
+import { REGISTRY_MIGRATION } from "./kysely-registry.js";
 import type { DB } from "./schema.js";
 
 export type Dialect = "sqlite" | "postgres";
@@ -206,6 +207,22 @@ MIGRATIONS.push({
   ],
 });
 
+MIGRATIONS.push({
+  version: 5,
+  statements: [
+    `CREATE TABLE evaluations (
+        evaluation_id TEXT PRIMARY KEY,
+        run_id TEXT REFERENCES runs(run_id),
+        name TEXT NOT NULL,
+        created_time {int} NOT NULL,
+        body TEXT NOT NULL)`,
+    "CREATE INDEX evaluations_run ON evaluations (run_id, created_time)",
+    "CREATE INDEX evaluations_created ON evaluations (created_time)",
+  ],
+});
+
+MIGRATIONS.push({ version: 6, statements: REGISTRY_MIGRATION });
+
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 /** A migration statement with its type placeholders filled in for `dialect`. */
@@ -215,6 +232,22 @@ export function render(statement: string, dialect: Dialect): string {
     if (v === undefined) throw new SextantError("INTERNAL", `unknown column type {${t}} in migration`);
     return v;
   });
+}
+
+/**
+ * The store's schema version read without a write transaction (null before the first migration),
+ * so opening an up-to-date store never waits for the write lock another connection holds.
+ */
+export async function appliedVersion(db: Kysely<DB>): Promise<number | null> {
+  try {
+    const row = await db
+      .selectFrom("sextant_schema")
+      .select((eb) => eb.fn.max("version").as("v"))
+      .executeTakeFirst();
+    return row?.v === null || row?.v === undefined ? null : Number(row.v);
+  } catch {
+    return null; // no schema table yet
+  }
 }
 
 /**

@@ -155,7 +155,17 @@ export interface TrialIntermediateTable {
   values: string;
 }
 
+export interface EvaluationsTable {
+  evaluation_id: string;
+  run_id: string | null;
+  name: string;
+  created_time: number;
+  /** The record's content as JSON text. */
+  body: string;
+}
+
 export interface DB {
+  evaluations: EvaluationsTable;
   studies: StudiesTable;
   trials: TrialsTable;
   trial_intermediate: TrialIntermediateTable;

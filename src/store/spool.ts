@@ -23,11 +23,14 @@ import { SextantError } from "../core/errors.js";
 import { newRunId } from "../core/ids.js";
 import { validateExperimentName } from "../core/validation.js";
 import { type ArtifactStore, FsArtifactStore } from "./artifacts.js";
+import { prepareEvaluation } from "./kysely-evaluations.js";
 import type { SeriesColumns } from "./metric-codec.js";
 import type {
   ArtifactEntry,
+  CreateEvaluationInput,
   CreateExperimentInput,
   CreateRunInput,
+  EvaluationRecord,
   Experiment,
   ExperimentColumns,
   ExperimentSummary,
@@ -55,7 +58,8 @@ type SpoolOp =
   | { op: "logBatch"; runId: string; batch: string }
   | { op: "deleteTag"; runId: string; key: string }
   | { op: "logInputs"; runId: string; datasets: RunDataset[] }
-  | { op: "recordArtifact"; runId: string; entry: ArtifactEntry };
+  | { op: "recordArtifact"; runId: string; entry: ArtifactEntry }
+  | { op: "createEvaluation"; input: CreateEvaluationInput & { evaluationId: string } };
 
 function offline(what: string): SextantError {
   return new SextantError(
@@ -246,6 +250,21 @@ export class SpoolStore implements Store {
     throw offline(`reading the artifacts of run ${runId}`);
   }
 
+  /** Checked and given its id now, so the replay stores the very record this returns. */
+  async createEvaluation(input: CreateEvaluationInput): Promise<EvaluationRecord> {
+    const { record } = prepareEvaluation(input);
+    this.#append({ op: "createEvaluation", input: { ...input, evaluationId: record.evaluationId } });
+    return record;
+  }
+
+  async getEvaluation(evaluationId: string): Promise<EvaluationRecord> {
+    throw offline(`reading evaluation ${evaluationId}`);
+  }
+
+  async listEvaluations(): Promise<EvaluationRecord[]> {
+    throw offline("listing evaluations");
+  }
+
   async close(): Promise<void> {
     // every operation is already on disk
   }
@@ -401,5 +420,13 @@ async function applyOp(
     case "recordArtifact":
       if (!(await artifacts.has(op.entry.sha256))) await artifacts.put(await blobs.get(op.entry.sha256));
       return store.recordArtifact(op.runId, op.entry);
+    case "createEvaluation":
+      try {
+        await store.createEvaluation(op.input);
+      } catch (e) {
+        // stored by an earlier, interrupted sync
+        if (!(e instanceof SextantError && e.code === "EVALUATION_ALREADY_EXISTS")) throw e;
+      }
+      return;
   }
 }

@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import { Kysely, type SqliteDatabase, SqliteDialect, sql } from "kysely";
 import { SextantError } from "../core/errors.js";
 import { KyselyStore, type KyselyStoreOptions } from "./kysely-store.js";
-import { migrate } from "./migrations.js";
+import { appliedVersion, migrate, SCHEMA_VERSION } from "./migrations.js";
 import type { DB } from "./schema.js";
 
 export interface SqliteStoreOptions extends KyselyStoreOptions {
@@ -66,7 +66,11 @@ export class SqliteStore extends KyselyStore {
     }
     const store = new SqliteStore(path, raw, options);
     try {
-      await store.tx((t) => migrate(t, "sqlite", options.now ?? 0));
+      // An up-to-date store needs no write lock: another connection in this process may hold it
+      // across an await, and the synchronous driver would wait for it without letting it finish.
+      if ((await appliedVersion(store.db)) !== SCHEMA_VERSION) {
+        await store.tx((t) => migrate(t, "sqlite", options.now ?? 0));
+      }
     } catch (e) {
       await store.close();
       throw e;

@@ -207,8 +207,9 @@ export interface ArtifactEntry {
   createdTime: number;
 }
 
-export type TokenScope = "read" | "write" | "admin";
-export const TOKEN_SCOPES: readonly TokenScope[] = ["read", "write", "admin"];
+/** Scopes nest: admin ⊃ promote ⊃ write ⊃ read (promote: stage, alias and rollback changes). */
+export type TokenScope = "read" | "write" | "promote" | "admin";
+export const TOKEN_SCOPES: readonly TokenScope[] = ["read", "write", "promote", "admin"];
 
 /** An API token as stored: only the hash of its secret is kept. */
 export interface TokenRecord {
@@ -244,6 +245,50 @@ export function hasStudies(store: Store): store is Store & StudyStoreCapable {
     typeof (store as Partial<StudyStoreCapable>).studies === "object" &&
     (store as Partial<StudyStoreCapable>).studies !== null
   );
+}
+
+/** Stores that keep the model registry in their database. */
+export interface RegistryStoreCapable {
+  readonly registry: import("./registry-types.js").RegistryStorage;
+}
+
+export function hasRegistry(store: Store): store is Store & RegistryStoreCapable {
+  return (
+    typeof (store as Partial<RegistryStoreCapable>).registry === "object" &&
+    (store as Partial<RegistryStoreCapable>).registry !== null
+  );
+}
+
+/**
+ * An evaluation record as stored: the fields it is found by, plus its content (metrics with
+ * confidence intervals, segments, backtest, baseline comparison, curves), whose shape
+ * `sextant/evaluate` defines. Records are immutable.
+ */
+export interface EvaluationRecord {
+  /** 32 lowercase hex digits. */
+  evaluationId: string;
+  /** The run it belongs to, when any. */
+  runId: string | null;
+  name: string;
+  createdTime: number;
+  content: Record<string, unknown>;
+}
+
+export interface CreateEvaluationInput {
+  /** Use this id instead of a fresh one (chosen by the client, so retries and replays are safe). */
+  evaluationId?: string;
+  runId?: string | null;
+  name: string;
+  createdTime: number;
+  /** JSON-shaped; at most 8 MiB serialized. */
+  content: Record<string, unknown>;
+}
+
+export interface ListEvaluationsInput {
+  /** Only the run's records. */
+  runId?: string;
+  /** At most this many, newest first (default and limit 1000). */
+  maxResults?: number;
 }
 
 export interface Store {
@@ -287,6 +332,16 @@ export interface Store {
   /** Artifacts under `prefix` (a directory path, "" for all), sorted by path. */
   listArtifacts(runId: string, prefix?: string): Promise<ArtifactEntry[]>;
   getArtifact(runId: string, path: string): Promise<ArtifactEntry>;
+
+  /**
+   * Stores an evaluation record. @throws RUN_NOT_FOUND, INVALID_STATE (deleted run),
+   * EVALUATION_ALREADY_EXISTS, INVALID_ARGUMENT, LIMIT_EXCEEDED
+   */
+  createEvaluation(input: CreateEvaluationInput): Promise<EvaluationRecord>;
+  /** @throws EVALUATION_NOT_FOUND */
+  getEvaluation(evaluationId: string): Promise<EvaluationRecord>;
+  /** Records newest first (a run's, when runId is given). @throws RUN_NOT_FOUND */
+  listEvaluations(input?: ListEvaluationsInput): Promise<EvaluationRecord[]>;
 
   close(): Promise<void>;
 }

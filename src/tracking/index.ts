@@ -11,5 +11,9 @@ export {
   type OpenOptions,
   type SearchRunsOptions,
   Sextant,
+  type SextantLoadStudyOptions,
+  type SextantStudyOptions,
   type StartRunOptions,
+  type StudyListing,
 } from "./sextant.js";
+export { RunTrialTracker, type RunTrialTrackerOptions } from "./study-tracker.js";

@@ -204,6 +204,31 @@ export class ActiveRun {
     await this.logText(`${JSON.stringify(value, null, 2)}\n`, artifactFile);
   }
 
+  /**
+   * Stores a fitted learner as `artifactPath/model.json` with its signature beside it
+   * (`artifactPath/sextant-model.json`), ready for `sx.registerModel(\`runs:/${run.id}/model\`, name)`.
+   * The signature defaults to the feature names the model was fitted on.
+   * @returns the model's `runs:/` URI
+   */
+  async logModel(
+    model: { readonly kind: string; readonly featureNames: string[] | null; toJSON(): unknown },
+    artifactPath = "model",
+    options: { signature?: { inputs: Array<{ name: string; type: string }> } } = {},
+  ): Promise<string> {
+    this.#checkOpen();
+    const path = artifactPath.replace(/\/+$/, "");
+    validateArtifactPath(path);
+    if (typeof model?.toJSON !== "function") {
+      throw new SextantError("INVALID_ARGUMENT", "logModel takes a learner (something with toJSON())");
+    }
+    const signature =
+      options.signature ??
+      (model.featureNames ? { inputs: model.featureNames.map((name) => ({ name, type: "double" })) } : null);
+    await this.logText(JSON.stringify(model.toJSON()), `${path}/model.json`);
+    await this.logJson({ format: 1, kind: model.kind, signature }, `${path}/sextant-model.json`);
+    return `runs:/${this.id}/${path}`;
+  }
+
   async #putFile(abs: string, artifactPath: string): Promise<void> {
     validateArtifactPath(artifactPath);
     const ref = await this.#host.artifacts.putFile(abs);

@@ -1,13 +1,25 @@
 /**
  * The tracking client: `Sextant.open()` and everything a training script calls.
  */
+
 import { userInfo } from "node:os";
 import { type Clock, systemClock } from "../core/clock.js";
 import { SextantError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
+import { computeEvaluation, type EvaluateInput, type Evaluation, toEvaluation } from "../evaluate/record.js";
+import {
+  type CreateStudyOptions,
+  createStudy as createHpoStudy,
+  type Study,
+  type StudyOptions,
+} from "../hpo/study.js";
+import type { PromotionPolicy } from "../registry/policy.js";
+import { type LoadedModel, ModelRegistry, type TransitionOptions } from "../registry/registry.js";
 import type { ArtifactStore } from "../store/artifacts.js";
 import type { SeriesColumns } from "../store/metric-codec.js";
 import { openStore, type RemoteMode } from "../store/open.js";
+import type { AuditEvent, ModelVersion } from "../store/registry-types.js";
+import type { StudyStorage, StudySummary, TrialState } from "../store/study-types.js";
 import type {
   ArtifactEntry,
   Experiment,
@@ -19,6 +31,7 @@ import type {
   Store,
   ViewType,
 } from "../store/types.js";
+import { hasStudies } from "../store/types.js";
 import {
   type CodeVersion,
   captureCodeVersion,
@@ -27,6 +40,7 @@ import {
 } from "./capture/index.js";
 import { ActiveRun, type RunHost } from "./run.js";
 import { generateRunName } from "./run-names.js";
+import { RunTrialTracker } from "./study-tracker.js";
 
 export interface CaptureOptions {
   /** Git commit, branch, dirty flag and the uncommitted diff (as the artifact `sextant/code.diff`). */
@@ -106,6 +120,24 @@ export interface MetricPoint {
   value: number;
 }
 
+/** `sx.createStudy`: a study in the store, recorded as runs (the study a parent run, each trial a child run). */
+export interface SextantStudyOptions extends Omit<CreateStudyOptions, "storage" | "tracker" | "clock"> {
+  name: string;
+  /**
+   * Experiment the study's runs go to (created if needed). Default: the current experiment, else
+   * "Default". A study that exists keeps the experiment of its run.
+   */
+  experiment?: string;
+}
+
+/** `sx.loadStudy`: an existing study by name. */
+export interface SextantLoadStudyOptions extends Omit<StudyOptions, "storage" | "tracker" | "clock"> {
+  name: string;
+  experiment?: string;
+}
+
+export type StudyListing = StudySummary & { trialCounts: Record<TrialState, number> };
+
 const DIFF_ARTIFACT = "sextant/code.diff";
 
 function osUser(): string {
@@ -136,6 +168,7 @@ export class Sextant {
   #flushTimer: NodeJS.Timeout | null = null;
   #closed = false;
   #codeCache: Promise<CodeVersion | null> | null = null;
+  #registry: ModelRegistry | null = null;
   #envCache: Promise<Environment> | null = null;
   readonly #onBeforeExit = (): void => {
     if (!this.#closed) void this.close();
@@ -356,6 +389,202 @@ export class Sextant {
       pageToken: options.pageToken,
       viewType: options.viewType,
     });
+  }
+
+  // ------------------------------------------------------------ studies (hyperparameter optimization)
+
+  /**
+   * Creates a study in the store (or loads it, with `loadIfExists`). Its trials are shared by every
+   * process that opens the same store; each trial is a child run of the study's run.
+   * @throws UNSUPPORTED_URI for a store without studies (a server URI), STUDY_ALREADY_EXISTS
+   */
+  async createStudy(options: SextantStudyOptions): Promise<Study> {
+    this.#checkOpen();
+    const storage = this.#studyStorage();
+    const { experiment, ...rest } = options;
+    const tracker = await this.#studyTracker(storage, options.name, experiment);
+    return createHpoStudy({ onWarning: this.#host.warn, ...rest, storage, tracker, clock: this.clock });
+  }
+
+  /** Loads a study by name. @throws STUDY_NOT_FOUND, UNSUPPORTED_URI */
+  async loadStudy(options: SextantLoadStudyOptions): Promise<Study> {
+    this.#checkOpen();
+    const storage = this.#studyStorage();
+    const found = await storage.getStudyByName(options.name);
+    if (found === null) {
+      throw new SextantError("STUDY_NOT_FOUND", `no study named '${options.name}'`, { name: options.name });
+    }
+    const { experiment, ...rest } = options;
+    const tracker = await this.#studyTracker(storage, options.name, experiment);
+    return createHpoStudy({
+      onWarning: this.#host.warn,
+      ...rest,
+      loadIfExists: true,
+      directions: found.directions,
+      storage,
+      tracker,
+      clock: this.clock,
+    });
+  }
+
+  /** Deletes a study and its trials (their runs stay, as records of what ran). @throws STUDY_NOT_FOUND */
+  async deleteStudy(name: string): Promise<void> {
+    this.#checkOpen();
+    const storage = this.#studyStorage();
+    const found = await storage.getStudyByName(name);
+    if (found === null) throw new SextantError("STUDY_NOT_FOUND", `no study named '${name}'`, { name });
+    await storage.deleteStudy(found.studyId);
+  }
+
+  /** The studies in the store with their trial counts by state. */
+  async listStudies(): Promise<StudyListing[]> {
+    this.#checkOpen();
+    return this.#studyStorage().listStudies();
+  }
+
+  #studyStorage(): StudyStorage {
+    if (!hasStudies(this.store)) {
+      throw new SextantError(
+        "UNSUPPORTED_URI",
+        `studies live in the store's database, and the ${this.store.kind} store at ${this.uri} has none: open the SQLite or PostgreSQL store itself (a directory, file:, :memory: or postgres:// URI)`,
+        { uri: this.uri, kind: this.store.kind },
+      );
+    }
+    return this.store.studies;
+  }
+
+  async #studyTracker(
+    storage: StudyStorage,
+    name: string,
+    experiment: string | undefined,
+  ): Promise<RunTrialTracker> {
+    // an existing study keeps its runs together in the experiment of its run
+    const found = await storage.getStudyByName(name);
+    let exp: Experiment | null = null;
+    if (found?.runId) {
+      const runExperiment = await this.store
+        .getRun(found.runId)
+        .then((r) => r.info.experimentId)
+        .catch(() => null);
+      if (runExperiment !== null) exp = await this.store.getExperiment(runExperiment);
+    }
+    exp ??= experiment
+      ? await this.#getOrCreateExperiment(experiment)
+      : (this.#experiment ?? (await this.store.getExperiment("0")));
+    return new RunTrialTracker({
+      store: this.store,
+      experimentId: exp.experimentId,
+      artifactLocation: exp.artifactLocation,
+      clock: this.clock,
+      userId: this.#options.userId ?? osUser(),
+      heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
+      onWarning: this.#host.warn,
+    });
+  }
+
+  // ------------------------------------------------------------ evaluations
+
+  /**
+   * Evaluates a model (or its predictions) and stores the record — metrics with bootstrap
+   * intervals, segments, backtest, the comparison with a baseline, curves — linked to `runId`.
+   * A backtest given as options runs here, each window a child run of `runId`.
+   * @throws INVALID_ARGUMENT on bad input (see computeEvaluation); RUN_NOT_FOUND
+   */
+  async evaluate(input: EvaluateInput & { runId?: string; name?: string }): Promise<Evaluation> {
+    this.#checkOpen();
+    const { runId, name, ...rest } = input;
+    if (runId !== undefined) await this.store.getRun(runId);
+    const content = await computeEvaluation(
+      rest,
+      runId === undefined ? undefined : { sextant: this, parentRunId: runId },
+    );
+    const record = await this.store.createEvaluation({
+      runId: runId ?? null,
+      name: name ?? (content.split ? `${content.split.kind} split` : "evaluation"),
+      createdTime: this.clock.now(),
+      content: content as unknown as Record<string, unknown>,
+    });
+    return toEvaluation(record);
+  }
+
+  /** A stored evaluation. @throws EVALUATION_NOT_FOUND */
+  async getEvaluation(evaluationId: string): Promise<Evaluation> {
+    this.#checkOpen();
+    return toEvaluation(await this.store.getEvaluation(evaluationId));
+  }
+
+  /** Stored evaluations, newest first (a run's, with runId). @throws RUN_NOT_FOUND */
+  async listEvaluations(options: { runId?: string; maxResults?: number } = {}): Promise<Evaluation[]> {
+    this.#checkOpen();
+    return (await this.store.listEvaluations(options)).map(toEvaluation);
+  }
+
+  // ------------------------------------------------------------------ model registry
+
+  /** The model registry of this store (`models:/…` URIs, stages, aliases, policies, audit trail). */
+  get registry(): ModelRegistry {
+    this.#checkOpen();
+    this.#registry ??= new ModelRegistry({
+      store: this.store,
+      artifacts: this.artifacts,
+      clock: this.clock,
+      actor: () => this.#options.userId ?? osUser(),
+    });
+    return this.#registry;
+  }
+
+  /** Registers `runs:/RUN_ID/PATH` as the next version of `name` (creating the model if needed). */
+  registerModel(
+    source: string,
+    name: string,
+    options: { description?: string; tags?: Record<string, string> } = {},
+  ) {
+    return this.registry.registerModel(source, name, options);
+  }
+
+  /** Policy-checked stage change; refused with POLICY_NOT_MET listing every unmet condition. */
+  transitionStage(name: string, version: number | string, stage: string, options: TransitionOptions = {}) {
+    return this.registry.transitionStage(name, version, stage, options);
+  }
+
+  setAlias(name: string, alias: string, version: number | string, options: { reason?: string } = {}) {
+    return this.registry.setAlias(name, alias, version, options);
+  }
+
+  deleteAlias(name: string, alias: string, options: { reason?: string } = {}) {
+    return this.registry.deleteAlias(name, alias, options);
+  }
+
+  getModelVersion(name: string, version: number | string): Promise<ModelVersion> {
+    return this.registry.getModelVersion(name, version);
+  }
+
+  getLatestVersions(name: string, stages?: readonly string[]): Promise<ModelVersion[]> {
+    return this.registry.getLatestVersions(name, stages);
+  }
+
+  searchModelVersions(options: { filter?: string } = {}): Promise<ModelVersion[]> {
+    return this.registry.searchModelVersions(options);
+  }
+
+  getModelHistory(name: string): Promise<AuditEvent[]> {
+    return this.registry.getModelHistory(name);
+  }
+
+  rollback(
+    name: string,
+    target: { stage?: string; alias?: string; reason?: string } = {},
+  ): Promise<AuditEvent> {
+    return this.registry.rollback(name, target);
+  }
+
+  setPromotionPolicy(name: string, policy: PromotionPolicy) {
+    return this.registry.setPromotionPolicy(name, policy);
+  }
+
+  /** A ready predictor for `models:/NAME/3`, `models:/NAME/Production` or `models:/NAME@alias`, hash-verified. */
+  loadModel(uri: string): Promise<LoadedModel> {
+    return this.registry.loadModel(uri);
   }
 
   async listArtifacts(runId: string, prefix = ""): Promise<ArtifactEntry[]> {

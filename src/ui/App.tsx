@@ -4,13 +4,19 @@ import { ErrorPanel, Spinner } from "./components/States.js";
 import { TopBar } from "./components/TopBar.js";
 import { matchRoute } from "./lib/routes.js";
 import { ExperimentsPage } from "./pages/ExperimentsPage.js";
+import { ModelsPage } from "./pages/ModelsPage.js";
 import { RunsPage } from "./pages/RunsPage.js";
+import { StudiesPage } from "./pages/StudiesPage.js";
 import { prefetchRoute } from "./queries.js";
 import { Link, useLocation } from "./router.js";
 
 // Pages with charts come in their own chunks (loaded without Suspense: see lazyModule).
 const runPage = lazyModule(() => import("./pages/RunPage.js"));
 const comparePage = lazyModule(() => import("./pages/ComparePage.js"));
+const studyPage = lazyModule(() => import("./pages/StudyPage.js"));
+const evaluationPage = lazyModule(() => import("./pages/EvaluationPage.js"));
+const modelPage = lazyModule(() => import("./pages/ModelPage.js"));
+const modelVersionPage = lazyModule(() => import("./pages/ModelVersionPage.js"));
 
 function Loading({ error }: { error: unknown }) {
   if (error)
@@ -36,6 +42,26 @@ function CompareRoute() {
   return value ? <value.ComparePage /> : <Loading error={error} />;
 }
 
+function StudyRoute({ name }: { name: string }) {
+  const { value, error } = useLazyModule(studyPage);
+  return value ? <value.StudyPage name={name} /> : <Loading error={error} />;
+}
+
+function EvaluationRoute({ evaluationId }: { evaluationId: string }) {
+  const { value, error } = useLazyModule(evaluationPage);
+  return value ? <value.EvaluationPage evaluationId={evaluationId} /> : <Loading error={error} />;
+}
+
+function ModelRoute({ name }: { name: string }) {
+  const { value, error } = useLazyModule(modelPage);
+  return value ? <value.ModelPage name={name} /> : <Loading error={error} />;
+}
+
+function ModelVersionRoute({ name, version }: { name: string; version: number }) {
+  const { value, error } = useLazyModule(modelVersionPage);
+  return value ? <value.ModelVersionPage name={name} version={version} /> : <Loading error={error} />;
+}
+
 export function App() {
   const { pathname } = useLocation();
   const route = useMemo(() => matchRoute(pathname), [pathname]);
@@ -43,6 +69,10 @@ export function App() {
   useEffect(() => prefetchRoute(route, window.location.search), [route]);
   if (route.page === "run") runPage.preload();
   else if (route.page === "compare") comparePage.preload();
+  else if (route.page === "study") studyPage.preload();
+  else if (route.page === "evaluation") evaluationPage.preload();
+  else if (route.page === "model") modelPage.preload();
+  else if (route.page === "modelVersion") modelVersionPage.preload();
   return (
     <>
       <TopBar route={route} />
@@ -51,6 +81,20 @@ export function App() {
         {route.page === "runs" && <RunsPage key={route.experimentId} experimentId={route.experimentId} />}
         {route.page === "run" && <RunRoute key={route.runId} runId={route.runId} />}
         {route.page === "compare" && <CompareRoute />}
+        {route.page === "studies" && <StudiesPage />}
+        {route.page === "study" && <StudyRoute key={route.name} name={route.name} />}
+        {route.page === "evaluation" && (
+          <EvaluationRoute key={route.evaluationId} evaluationId={route.evaluationId} />
+        )}
+        {route.page === "models" && <ModelsPage />}
+        {route.page === "model" && <ModelRoute key={route.name} name={route.name} />}
+        {route.page === "modelVersion" && (
+          <ModelVersionRoute
+            key={`${route.name}/${route.version}`}
+            name={route.name}
+            version={route.version}
+          />
+        )}
         {route.page === "notFound" && (
           <div className="page">
             <h1>Not found</h1>

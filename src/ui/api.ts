@@ -3,6 +3,16 @@
  * `{ error_code, message, code, details }` and are thrown as ApiError; metric values are decoded
  * (NaN/±Infinity travel as strings).
  */
+import type { EvaluationJson } from "../evaluate/evaluation-json.js";
+import type { StudyDetail, StudyListItem } from "../hpo/analysis/report-types.js";
+import type {
+  ModelDetail,
+  ModelHistoryJson,
+  ModelListItem,
+  RunModelVersionsJson,
+  VersionDetail,
+} from "../registry/registry-json.js";
+import type { AuditEvent, ModelVersion } from "../store/registry-types.js";
 import { childrenOfAny, quoteString } from "./lib/filter.js";
 import type {
   ArtifactEntry,
@@ -263,7 +273,68 @@ export const api = {
     }
     return { counts, complete: res.nextPageToken === null };
   },
+
+  listStudies: async (signal?: AbortSignal): Promise<StudyListItem[]> =>
+    (await getJson<{ studies: StudyListItem[] }>("/studies", signal)).studies,
+
+  /** An evaluation record: metrics with intervals, comparison, segments, backtest, curves. */
+  getEvaluation: async (id: string, signal?: AbortSignal): Promise<EvaluationJson> =>
+    flattenEvaluation(await getJson<StoredEvaluation>(`/evaluations/${encodeURIComponent(id)}`, signal)),
+
+  /** A run's evaluation records, newest first. */
+  listRunEvaluations: async (runId: string, signal?: AbortSignal): Promise<EvaluationJson[]> =>
+    (
+      await getJson<{ evaluations: StoredEvaluation[] }>(
+        `/runs/${encodeURIComponent(runId)}/evaluations`,
+        signal,
+      )
+    ).evaluations.map(flattenEvaluation),
+
+  /** A study with its analysis (history, importances, parallel coordinates, slices, trials). */
+  getStudy: (
+    name: string,
+    importance: "mdi" | "fanova" = "mdi",
+    signal?: AbortSignal,
+  ): Promise<StudyDetail> =>
+    getJson<StudyDetail>(
+      `/studies/${encodeURIComponent(name)}${qs({ importance: importance === "mdi" ? undefined : importance })}`,
+      signal,
+    ),
+
+  /** Registered models with their Production/Staging versions, aliases and last change. */
+  listModels: async (signal?: AbortSignal): Promise<ModelListItem[]> =>
+    (await getJson<{ models: ModelListItem[] }>("/models", signal)).models,
+
+  /** A registered model, its versions, its promotion policy and what each version meets of it. */
+  getModel: (name: string, signal?: AbortSignal): Promise<ModelDetail> =>
+    getJson<ModelDetail>(`/models/${encodeURIComponent(name)}`, signal),
+
+  /** A registered model's audit trail, oldest first. */
+  getModelHistory: async (name: string, signal?: AbortSignal): Promise<AuditEvent[]> =>
+    (await getJson<ModelHistoryJson>(`/models/${encodeURIComponent(name)}/history`, signal)).events,
+
+  /** A model version with its lineage and policy checks. */
+  getModelVersion: (name: string, version: number, signal?: AbortSignal): Promise<VersionDetail> =>
+    getJson<VersionDetail>(`/models/${encodeURIComponent(name)}/versions/${version}`, signal),
+
+  /** The model versions registered from a run, newest first. */
+  listRunModelVersions: async (runId: string, signal?: AbortSignal): Promise<ModelVersion[]> =>
+    (await getJson<RunModelVersionsJson>(`/runs/${encodeURIComponent(runId)}/model-versions`, signal))
+      .versions,
 };
+
+/** An evaluation as the API sends it: the indexed fields, and the content the record holds. */
+interface StoredEvaluation {
+  evaluationId: string;
+  runId: string | null;
+  name: string;
+  createdTime: number;
+  content: Omit<EvaluationJson, "evaluationId" | "runId" | "name" | "createdTime">;
+}
+
+function flattenEvaluation({ content, ...head }: StoredEvaluation): EvaluationJson {
+  return { ...content, ...head };
+}
 
 function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;

@@ -97,6 +97,80 @@ export const runsByIdsQuery = (ids: readonly string[]) =>
     },
   });
 
+/** How often a study page refreshes while trials run; when none runs, a slow check for new work. */
+export const STUDY_POLL_MS = 2_000;
+export const STUDY_IDLE_POLL_MS = 30_000;
+
+export const studiesQuery = () =>
+  queryOptions({
+    queryKey: ["studies"],
+    queryFn: ({ signal }) => api.listStudies(signal),
+    staleTime: 2_000,
+    refetchInterval: (query) =>
+      (query.state.data ?? []).some((s) => s.trialCounts.RUNNING + s.trialCounts.WAITING > 0)
+        ? STUDY_POLL_MS
+        : STUDY_IDLE_POLL_MS,
+  });
+
+export const studyQuery = (name: string, importance: "mdi" | "fanova" = "mdi") =>
+  queryOptions({
+    queryKey: ["study", name, importance],
+    queryFn: ({ signal }) => api.getStudy(name, importance, signal),
+    staleTime: 1_000,
+    refetchInterval: (query) => {
+      const c = query.state.data?.report.study.counts;
+      if (c === undefined) return false;
+      return c.RUNNING + c.WAITING > 0 ? STUDY_POLL_MS : STUDY_IDLE_POLL_MS;
+    },
+  });
+
+export const evaluationQuery = (id: string) =>
+  queryOptions({
+    queryKey: ["evaluation", id],
+    queryFn: ({ signal }) => api.getEvaluation(id, signal),
+    staleTime: Number.POSITIVE_INFINITY, // records are immutable
+  });
+
+export const runEvaluationsQuery = (runId: string) =>
+  queryOptions({
+    queryKey: ["runEvaluations", runId],
+    queryFn: ({ signal }) => api.listRunEvaluations(runId, signal),
+  });
+
+export const modelsQuery = () =>
+  queryOptions({
+    queryKey: ["models"],
+    queryFn: ({ signal }) => api.listModels(signal),
+    staleTime: 5_000,
+  });
+
+export const modelQuery = (name: string) =>
+  queryOptions({
+    queryKey: ["model", name],
+    queryFn: ({ signal }) => api.getModel(name, signal),
+    staleTime: 5_000,
+  });
+
+export const modelHistoryQuery = (name: string) =>
+  queryOptions({
+    queryKey: ["modelHistory", name],
+    queryFn: ({ signal }) => api.getModelHistory(name, signal),
+    staleTime: 5_000,
+  });
+
+export const modelVersionQuery = (name: string, version: number) =>
+  queryOptions({
+    queryKey: ["modelVersion", name, version],
+    queryFn: ({ signal }) => api.getModelVersion(name, version, signal),
+    staleTime: 5_000,
+  });
+
+export const runModelVersionsQuery = (runId: string) =>
+  queryOptions({
+    queryKey: ["runModelVersions", runId],
+    queryFn: ({ signal }) => api.listRunModelVersions(runId, signal),
+  });
+
 /** Starts the requests a route's page will make first, before its code has loaded. */
 export function prefetchRoute(route: Route, search: string): void {
   if (route.page === "run") prefetchRun(route.runId, new URLSearchParams(search));
@@ -110,6 +184,15 @@ export function prefetchRoute(route: Route, search: string): void {
     }
   } else if (route.page === "runs") {
     void queryClient.prefetchQuery(experimentQuery(route.experimentId));
+  } else if (route.page === "study") {
+    const importance = new URLSearchParams(search).get("imp") === "fanova" ? "fanova" : "mdi";
+    void queryClient.prefetchQuery(studyQuery(route.name, importance));
+  } else if (route.page === "model") {
+    void queryClient.prefetchQuery(modelQuery(route.name));
+    void queryClient.prefetchQuery(modelHistoryQuery(route.name));
+  } else if (route.page === "modelVersion") {
+    void queryClient.prefetchQuery(modelVersionQuery(route.name, route.version));
+    void queryClient.prefetchQuery(modelHistoryQuery(route.name));
   }
 }
 

@@ -10,6 +10,7 @@ import { artifactRoutes } from "./artifacts.js";
 import { installMlflowErrors } from "./errors.js";
 import { experimentRoutes } from "./experiments.js";
 import { loggingRoutes } from "./logging.js";
+import { registryRoutes } from "./registry.js";
 import { runRoutes } from "./runs.js";
 
 export function mlflowRoutes(ctx: ServerContext) {
@@ -19,5 +20,6 @@ export function mlflowRoutes(ctx: ServerContext) {
     await app.register(runRoutes(ctx));
     await app.register(loggingRoutes(ctx));
     await app.register(artifactRoutes(ctx));
+    await app.register(registryRoutes(ctx));
   };
 }

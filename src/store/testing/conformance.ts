@@ -549,6 +549,93 @@ export function storeConformance(label: string, factory: StoreFactory): void {
       });
     });
 
+    describe("evaluations", () => {
+      const content = {
+        metrics: [{ name: "f1", value: 0.61, ci: [0.58, 0.64] }],
+        segments: { free: 0.59, power: 0.81 },
+        curve: { fpr: [0, 0.5, 1], tpr: [0, 0.75, 1] },
+        note: "ünïcode ✓",
+      };
+
+      it("stores, gets and lists records, newest first, per run", async () => {
+        const { runId } = await newRun();
+        const other = await newRun();
+        const a = await store.createEvaluation({ runId, name: "holdout", createdTime: T0 + 1, content });
+        expect(a.evaluationId).toMatch(/^[0-9a-f]{32}$/);
+        expect(a).toEqual({
+          evaluationId: a.evaluationId,
+          runId,
+          name: "holdout",
+          createdTime: T0 + 1,
+          content,
+        });
+        const id = HEX(0xe1);
+        const b = await store.createEvaluation({
+          evaluationId: id,
+          runId,
+          name: "backtest",
+          createdTime: T0 + 2,
+          content: {},
+        });
+        const c = await store.createEvaluation({
+          runId: other.runId,
+          name: "x",
+          createdTime: T0 + 3,
+          content: {},
+        });
+        const d = await store.createEvaluation({ name: "no run", createdTime: T0 + 4, content: { k: 1 } });
+        expect(d.runId).toBeNull();
+        expect(await store.getEvaluation(a.evaluationId)).toEqual(a);
+        expect(await store.getEvaluation(id)).toEqual(b);
+        expect((await store.listEvaluations({ runId })).map((e) => e.evaluationId)).toEqual([
+          id,
+          a.evaluationId,
+        ]);
+        expect((await store.listEvaluations()).map((e) => e.name)).toEqual([
+          "no run",
+          "x",
+          "backtest",
+          "holdout",
+        ]);
+        expect((await store.listEvaluations({ maxResults: 1 })).map((e) => e.evaluationId)).toEqual([
+          d.evaluationId,
+        ]);
+        expect(await store.listEvaluations({ runId: other.runId })).toEqual([c]);
+        // a returned record is a snapshot
+        (a.content.metrics as unknown[]).length = 0;
+        expect((await store.getEvaluation(a.evaluationId)).content).toEqual(content);
+      });
+
+      it("refuses unknown and deleted runs, duplicate ids and bad input, storing nothing", async () => {
+        const { runId } = await newRun();
+        const id = HEX(0xe2);
+        await store.createEvaluation({ evaluationId: id, runId, name: "e", createdTime: T0, content });
+        await expectCode(
+          store.createEvaluation({ evaluationId: id, runId, name: "again", createdTime: T0, content }),
+          "EVALUATION_ALREADY_EXISTS",
+        );
+        await expectCode(
+          store.createEvaluation({ runId: HEX(0xdead), name: "e", createdTime: T0, content }),
+          "RUN_NOT_FOUND",
+        );
+        await expectCode(
+          store.createEvaluation({ evaluationId: "xyz", name: "e", createdTime: T0, content }),
+          "INVALID_ARGUMENT",
+        );
+        await expectCode(store.createEvaluation({ name: "", createdTime: T0, content }), "INVALID_ARGUMENT");
+        await expectCode(store.getEvaluation(HEX(0xe3)), "EVALUATION_NOT_FOUND");
+        await expectCode(store.getEvaluation("nope"), "INVALID_ARGUMENT");
+        await expectCode(store.listEvaluations({ runId: HEX(0xdead) }), "RUN_NOT_FOUND");
+        await store.setRunLifecycle(runId, "deleted", at(T0 + 10));
+        await expectCode(
+          store.createEvaluation({ runId, name: "late", createdTime: T0, content }),
+          "INVALID_STATE",
+        );
+        expect((await store.listEvaluations({ runId })).map((e) => e.evaluationId)).toEqual([id]);
+        expect((await store.getEvaluation(id)).name).toBe("e");
+      });
+    });
+
     describe("datasets and artifacts", () => {
       it("records dataset inputs with context, once each", async () => {
         const { runId } = await newRun();

@@ -36,10 +36,31 @@ export function TopBar({ route }: { route: Route }) {
     const n = parseRunIds(q.get("runs")).length;
     crumbs.push({ label: `Compare ${n} runs` });
     title = `Compare ${n} runs`;
+  } else if (route.page === "studies" || route.page === "study") {
+    crumbs[0] = { label: "Studies", href: paths.studies() };
+    title = "Studies";
+    if (route.page === "study") {
+      crumbs.push({ label: route.name });
+      title = `${route.name} · Study`;
+    }
+  } else if (route.page === "models" || route.page === "model" || route.page === "modelVersion") {
+    crumbs[0] = { label: "Models", href: paths.models() };
+    title = "Models";
+    if (route.page === "model") {
+      crumbs.push({ label: route.name });
+      title = `${route.name} · Model`;
+    } else if (route.page === "modelVersion") {
+      crumbs.push({ label: route.name, href: paths.model(route.name) });
+      crumbs.push({ label: `v${route.version}` });
+      title = `${route.name} v${route.version} · Model`;
+    }
   } else if (route.page === "notFound") {
     crumbs.push({ label: "Not found" });
     title = "Not found";
   }
+
+  const inStudies = route.page === "studies" || route.page === "study";
+  const inModels = route.page === "models" || route.page === "model" || route.page === "modelVersion";
 
   useEffect(() => {
     document.title = `${title} · Sextant`;
@@ -66,6 +87,17 @@ export function TopBar({ route }: { route: Route }) {
             )}
           </span>
         ))}
+      </nav>
+      <nav className="topnav" aria-label="Sections">
+        <Link href={paths.experiments()} className={inStudies || inModels ? "" : "active"}>
+          Experiments
+        </Link>
+        <Link href={paths.studies()} className={inStudies ? "active" : ""}>
+          Studies
+        </Link>
+        <Link href={paths.models()} className={inModels ? "active" : ""}>
+          Models
+        </Link>
       </nav>
     </header>
   );

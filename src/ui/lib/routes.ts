@@ -6,6 +6,12 @@
  *   /experiments/:id                    runs (filter, orderBy, cols, pin, sel, group, open)
  *   /runs/:runId                        run detail (tab, metric, x, smooth, log, q, path)
  *   /compare?runs=a,b,…                 compare (metric, x, y, only, xaxis, smooth, log)
+ *   /studies                            hyperparameter-optimization studies
+ *   /studies/:name                      one study (obj, sort)
+ *   /evaluations/:id                    one evaluation record
+ *   /models                             registered models (q: name filter)
+ *   /models/:name                       one model: versions, policy checks, audit timeline
+ *   /models/:name/versions/:v           one model version and its lineage
  */
 
 export type Route =
@@ -13,6 +19,12 @@ export type Route =
   | { page: "runs"; experimentId: string }
   | { page: "run"; runId: string }
   | { page: "compare" }
+  | { page: "studies" }
+  | { page: "study"; name: string }
+  | { page: "evaluation"; evaluationId: string }
+  | { page: "models" }
+  | { page: "model"; name: string }
+  | { page: "modelVersion"; name: string; version: number }
   | { page: "notFound"; path: string };
 
 function decodeSegment(s: string): string | null {
@@ -27,10 +39,32 @@ export function matchRoute(pathname: string): Route {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, "") : pathname;
   if (path === "/" || path === "" || path === "/experiments") return { page: "experiments" };
   if (path === "/compare") return { page: "compare" };
+  if (path === "/studies") return { page: "studies" };
   let m = /^\/experiments\/([^/]+)$/.exec(path);
   if (m) {
     const id = decodeSegment(m[1]!);
     if (id !== null) return { page: "runs", experimentId: id };
+  }
+  m = /^\/studies\/([^/]+)$/.exec(path);
+  if (m) {
+    const name = decodeSegment(m[1]!);
+    if (name !== null) return { page: "study", name };
+  }
+  if (path === "/models") return { page: "models" };
+  m = /^\/models\/([^/]+)$/.exec(path);
+  if (m) {
+    const name = decodeSegment(m[1]!);
+    if (name !== null) return { page: "model", name };
+  }
+  m = /^\/models\/([^/]+)\/versions\/([1-9]\d{0,14})$/.exec(path);
+  if (m) {
+    const name = decodeSegment(m[1]!);
+    if (name !== null) return { page: "modelVersion", name, version: Number(m[2]) };
+  }
+  m = /^\/evaluations\/([^/]+)$/.exec(path);
+  if (m) {
+    const id = decodeSegment(m[1]!);
+    if (id !== null) return { page: "evaluation", evaluationId: id };
   }
   m = /^\/runs\/([^/]+)$/.exec(path);
   if (m) {
@@ -67,6 +101,15 @@ export const paths = {
     withQuery(`/runs/${encodeURIComponent(runId)}`, query),
   compare: (runIds: readonly string[], query: Record<string, QueryValue> = {}): string =>
     withQuery("/compare", { runs: runIds.join(","), ...query }),
+  studies: (): string => "/studies",
+  evaluation: (id: string): string => `/evaluations/${encodeURIComponent(id)}`,
+  models: (): string => "/models",
+  model: (name: string, query: Record<string, QueryValue> = {}): string =>
+    withQuery(`/models/${encodeURIComponent(name)}`, query),
+  modelVersion: (name: string, version: number): string =>
+    `/models/${encodeURIComponent(name)}/versions/${version}`,
+  study: (name: string, query: Record<string, QueryValue> = {}): string =>
+    withQuery(`/studies/${encodeURIComponent(name)}`, query),
 };
 
 /** A copy of `q` with some keys set (null/undefined/"" delete them). */

@@ -10,8 +10,10 @@ import { api } from "../api.js";
 import { ArtifactBrowser } from "../components/ArtifactBrowser.js";
 import { ChartControls, type ChartSettings, readChartSettings } from "../components/ChartControls.js";
 import { DiffView } from "../components/DiffView.js";
+import { RunEvaluations } from "../components/EvaluationList.js";
 import { KeyValueTable } from "../components/KeyValueTable.js";
 import { MetricChart } from "../components/MetricChart.js";
+import { RunRegisteredAs } from "../components/ModelRunVersions.js";
 import { Empty, ErrorPanel, Skeleton, Spinner } from "../components/States.js";
 import { StatusBadge } from "../components/StatusBadge.js";
 import { Time } from "../components/Time.js";
@@ -126,6 +128,15 @@ function RunHeader({ run, refreshing }: { run: Run; refreshing: boolean }) {
         <Meta label="Children">
           <Link href={childrenHref}>list child runs</Link>
         </Meta>
+        {run.data.tags["sextant.study"] !== undefined && (
+          <Meta label="Study">
+            <Link href={paths.study(run.data.tags["sextant.study"])} data-testid="run-study-link">
+              {run.data.tags["sextant.study"]}
+              {run.data.tags["sextant.trial"] !== undefined && ` · trial #${run.data.tags["sextant.trial"]}`}
+            </Link>
+          </Meta>
+        )}
+        <RunRegisteredAs runId={i.runId} />
         {i.status === "RUNNING" && (
           <Meta label="Heartbeat">
             <Time ms={i.heartbeatAt} />
@@ -231,6 +242,7 @@ function Overview({
             <MetricsTable summaries={matching} total={summaries.length} focusHref={focusHref} />
           </div>
         </section>
+        <RunEvaluations runId={run.info.runId} />
       </div>
 
       <section className="charts-section">

@@ -1,0 +1,494 @@
+/**
+ * hpo: Sextant's samplers and pruners against Optuna 3.1 (Debian python3-optuna), side by side in
+ * one run (bench/hpo_optuna.py is Optuna's side). Prints one JSON object; progress on stderr.
+ *
+ * Sections (all by default, or `--sections quality,overhead,pruning,parallel`):
+ * - quality: minimizing, `--trials` (100) trials, `--seeds` (20) seeds, best value per seed, on
+ *   Branin, Hartmann-6, Rosenbrock-5 ([−5, 10]^5), Styblinski-Tang-10, Ackley-5 and a mixed
+ *   int/categorical/log-float function (src/hpo/samplers/testing/functions.ts), for TPE
+ *   (univariate and multivariate) and random search on both sides. Target: Sextant's TPE median ≤
+ *   Optuna's TPE median on every function, multivariate ≤ Optuna's multivariate. Noise: seeds are
+ *   independent on the two sides (different generators), so the comparison is unpaired — a 95%
+ *   bootstrap interval of the difference of medians (ours − Optuna's, 4000 resamples) and the
+ *   probability that a random seed of ours beats a random seed of Optuna's (Mann–Whitney's
+ *   common-language effect size, 0.5 = no difference).
+ * - overhead: ask + 5 suggests + tell on a free objective over a 5-parameter mixed space, TPE,
+ *   ms/trial over trials 1–100 and 901–1000 in memory and 1–100, 401–500 and all 500 persisted in
+ *   the SQLite store (a temp dir), and Optuna in memory and on RDBStorage (a temp SQLite file);
+ *   each window has the mean and median wall time and the mean CPU time (the machine may be
+ *   shared: CPU time and the ratios in one run are the steadier figures). Targets (on mean wall
+ *   time): ≤ 2 ms at 901–1000 in memory, ≥ 10× faster than Optuna there, ≤ 5 ms persisted.
+ * - pruning: the synthetic learning-curve benchmark (src/hpo/analysis/learning-curves.ts, 100
+ *   configurations × 100 steps, noise 0.01) for `--curve-seeds` (5) curve sets; each set is
+ *   written to a JSON file that Optuna's side reads, so both judge the same curves. Budget share
+ *   and loss of best final value for Median, SuccessiveHalving and Hyperband with their defaults.
+ *   Target: Sextant's Hyperband or SuccessiveHalving ≤ 25% budget and ≤ 0.01 loss (mean over sets).
+ * - parallel: `--parallel-trials` (40) TPE trials of an objective sleeping 20 ms, concurrency 1
+ *   then 2; wall-time ratio (target ≤ 0.55), Optuna with n_jobs=2 alongside.
+ *
+ * Options: --sections LIST, --seeds N, --trials N, --functions LIST, --samplers LIST
+ * (tpe,tpe_mv,random), --curve-seeds N, --parallel-trials N, --overhead-trials N (1000),
+ * --persisted-trials N (500), --no-optuna. Quick run: `--seeds 5 --curve-seeds 2`.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Rng } from "../src/core/rng.js";
+import { generateLearningCurves, runPruningBenchmark } from "../src/hpo/analysis/learning-curves.js";
+import { HyperbandPruner } from "../src/hpo/pruners/hyperband.js";
+import { MedianPruner } from "../src/hpo/pruners/percentile.js";
+import { SuccessiveHalvingPruner } from "../src/hpo/pruners/successive-halving.js";
+import type { Pruner, Sampler } from "../src/hpo/sampler.js";
+import { RandomSampler } from "../src/hpo/samplers/random.js";
+import { BENCH_FUNCTIONS, overheadObjective } from "../src/hpo/samplers/testing/functions.js";
+import { TpeSampler } from "../src/hpo/samplers/tpe/sampler.js";
+import type { StudyStorage } from "../src/hpo/storage.js";
+import { createStudy } from "../src/hpo/study.js";
+import { openStore } from "../src/store/open.js";
+import { hasStudies } from "../src/store/types.js";
+import { parseArgs, progress, tempDir } from "./util.js";
+
+const PY = "/usr/bin/python3";
+const OPTUNA_SCRIPT = join(import.meta.dirname, "hpo_optuna.py");
+const SECTIONS = ["quality", "overhead", "pruning", "parallel"] as const;
+type Section = (typeof SECTIONS)[number];
+
+const SAMPLER_KINDS: Record<string, (seed: number) => Sampler> = {
+  tpe: (seed) => new TpeSampler({ seed }),
+  tpe_mv: (seed) => new TpeSampler({ seed, multivariate: true }),
+  random: (seed) => new RandomSampler({ seed }),
+};
+
+const PRUNERS: Record<string, () => Pruner> = {
+  median: () => new MedianPruner(),
+  successive_halving: () => new SuccessiveHalvingPruner(),
+  hyperband: () => new HyperbandPruner(),
+};
+
+/** Optuna's figures measured when the issue was written (for reference next to this run's). */
+const ISSUE_OPTUNA_TPE: Record<string, number> = {
+  branin: 0.41,
+  hartmann6: -3.07,
+  rosenbrock5: 147,
+  styblinski_tang10: -284.5,
+  ackley5: 7.93,
+};
+
+// ------------------------------------------------------------------ statistics
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const round = (x: number, digits = 4): number => (Number.isFinite(x) ? Number(x.toPrecision(digits)) : x);
+
+/** 95% percentile-bootstrap interval of median(a) − median(b), a and b resampled independently. */
+function bootstrapMedianDiff(
+  a: readonly number[],
+  b: readonly number[],
+  reps = 4000,
+  seed = 1,
+): [number, number] {
+  const rng = new Rng(seed);
+  const diffs = new Float64Array(reps);
+  const ra = new Array<number>(a.length);
+  const rb = new Array<number>(b.length);
+  for (let r = 0; r < reps; r++) {
+    for (let i = 0; i < a.length; i++) ra[i] = a[rng.int(0, a.length - 1)]!;
+    for (let i = 0; i < b.length; i++) rb[i] = b[rng.int(0, b.length - 1)]!;
+    diffs[r] = median(ra) - median(rb);
+  }
+  diffs.sort();
+  return [diffs[Math.floor(0.025 * reps)]!, diffs[Math.min(reps - 1, Math.ceil(0.975 * reps) - 1)]!];
+}
+
+/** P(a random value of `a` < a random value of `b`), ties counting half (minimizing: a beats b). */
+function probBetter(a: readonly number[], b: readonly number[]): number {
+  let wins = 0;
+  for (const x of a) for (const y of b) wins += x < y ? 1 : x === y ? 0.5 : 0;
+  return wins / (a.length * b.length);
+}
+
+// ------------------------------------------------------------------ Optuna's side
+
+interface PyJob {
+  proc: ChildProcess;
+  result: Promise<unknown>;
+}
+
+function runOptuna(args: string[]): PyJob {
+  const proc = spawn(PY, [OPTUNA_SCRIPT, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  proc.stdout!.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  proc.stderr!.on("data", (d: Buffer) => process.stderr.write(d));
+  const result = new Promise<unknown>((resolve, reject) => {
+    proc.on("error", reject);
+    proc.on("close", (code) => {
+      if (code !== 0) reject(new Error(`hpo_optuna.py ${args[0]} exited with ${code}`));
+      else {
+        try {
+          resolve(JSON.parse(out.trim().split("\n").pop()!));
+        } catch (e) {
+          reject(e);
+        }
+      }
+    });
+  });
+  return { proc, result };
+}
+
+function hasOptuna(): boolean {
+  return existsSync(PY) && spawnSync(PY, ["-c", "import optuna"], { stdio: "ignore" }).status === 0;
+}
+
+// ------------------------------------------------------------------ quality
+
+async function bestValue(
+  objective: (t: never) => number,
+  sampler: Sampler,
+  nTrials: number,
+): Promise<number> {
+  const study = await createStudy({ sampler, heartbeatIntervalMs: 0, onWarning: () => undefined });
+  await study.optimize(objective as never, { nTrials });
+  return study.bestValue;
+}
+
+async function quality(opts: Options, py: PyJob | null) {
+  const fns = BENCH_FUNCTIONS.filter((f) => opts.functions === null || opts.functions.includes(f.name));
+  const ours: Record<string, Record<string, number[]>> = {};
+  for (const kind of opts.samplers) {
+    ours[kind] = {};
+    for (const f of fns) {
+      const t0 = performance.now();
+      const bests: number[] = [];
+      for (let seed = 0; seed < opts.seeds; seed++) {
+        bests.push(await bestValue(f.objective, SAMPLER_KINDS[kind]!(seed), opts.trials));
+      }
+      ours[kind]![f.name] = bests;
+      progress(
+        `sextant ${kind} ${f.name}: median ${round(median(bests))} (${((performance.now() - t0) / 1000).toFixed(1)}s)`,
+      );
+    }
+  }
+  const theirs = py ? ((await py.result) as { best: Record<string, Record<string, number[]>> }).best : null;
+  const table: Record<string, unknown> = {};
+  const targets: Record<string, boolean> = {};
+  const significantlyWorse: string[] = [];
+  const significantlyBetter: string[] = [];
+  for (const f of fns) {
+    const row: Record<string, unknown> = {};
+    for (const kind of opts.samplers) {
+      const a = ours[kind]![f.name]!;
+      const cell: Record<string, unknown> = { sextant: round(median(a)) };
+      const b = theirs?.[kind]?.[f.name];
+      if (b) {
+        const [lo, hi] = bootstrapMedianDiff(a, b);
+        cell.optuna = round(median(b));
+        cell.diff_ci95 = [round(lo, 3), round(hi, 3)];
+        cell.p_sextant_better = round(probBetter(a, b), 3);
+        if (kind !== "random") {
+          targets[`${kind}_${f.name}`] = median(a) <= median(b);
+          if (lo > 0) significantlyWorse.push(`${kind}_${f.name}`);
+          if (hi < 0) significantlyBetter.push(`${kind}_${f.name}`);
+        }
+      }
+      row[kind] = cell;
+    }
+    if (ISSUE_OPTUNA_TPE[f.name] !== undefined) row.issue_optuna_tpe = ISSUE_OPTUNA_TPE[f.name];
+    table[f.name] = row;
+  }
+  return {
+    trials: opts.trials,
+    seeds: opts.seeds,
+    median_best: table,
+    targets,
+    /** TPE comparisons whose 95% interval of the median difference excludes 0. */
+    significant: { sextant_worse: significantlyWorse, sextant_better: significantlyBetter },
+    per_seed: { sextant: ours, optuna: theirs },
+  };
+}
+
+// ------------------------------------------------------------------ overhead
+
+function windowMean(ms: readonly number[], from: number, to: number): number {
+  return mean(ms.slice(from - 1, to));
+}
+
+interface Timings {
+  /** Wall-clock ms of each trial. */
+  wall: number[];
+  /** CPU ms of each trial (this process, all threads): less sensitive to other jobs on the machine. */
+  cpu: number[];
+}
+
+async function sextantOverhead(storage: StudyStorage | undefined, nTrials: number): Promise<Timings> {
+  const study = await createStudy({
+    sampler: new TpeSampler({ seed: 0 }),
+    ...(storage ? { storage } : {}),
+    heartbeatIntervalMs: 0,
+  });
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < nTrials; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const trial = await study.ask();
+    const v = overheadObjective(trial);
+    await study.tell(trial, v);
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  return { wall, cpu };
+}
+
+/** Mean wall ms, median wall ms and mean CPU ms over trials from … to (1-based, inclusive). */
+function summarize(t: Timings, from: number, to: number) {
+  return {
+    mean: round(windowMean(t.wall, from, to)),
+    median: round(median(t.wall.slice(from - 1, to))),
+    cpu_mean: round(windowMean(t.cpu, from, to)),
+  };
+}
+
+function overheadTable(mem: Timings, persisted: Timings, n: number, np: number) {
+  return {
+    memory_first100: summarize(mem, 1, Math.min(100, n)),
+    memory_last100: summarize(mem, Math.max(1, n - 99), n),
+    persisted_first100: summarize(persisted, 1, Math.min(100, np)),
+    persisted_last100: summarize(persisted, Math.max(1, np - 99), np),
+    persisted_all: summarize(persisted, 1, np),
+  };
+}
+
+async function overhead(opts: Options) {
+  const n = opts.overheadTrials;
+  const np = opts.persistedTrials;
+  progress(`sextant overhead in memory (${n} trials)`);
+  const mem = await sextantOverhead(undefined, n);
+  const dir = tempDir("hpo");
+  let persisted: Timings;
+  try {
+    const opened = await openStore({ uri: dir });
+    try {
+      if (!hasStudies(opened.store)) throw new Error("the SQLite store keeps no studies");
+      progress(`sextant overhead persisted (${np} trials)`);
+      persisted = await sextantOverhead(opened.store.studies, np);
+    } finally {
+      await opened.store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const ours = overheadTable(mem, persisted, n, np);
+  const out: Record<string, unknown> = {
+    trials_memory: n,
+    trials_persisted: np,
+    note: "ms/trial over windows of trials: mean and median wall time, mean CPU time",
+    sextant_ms_per_trial: ours,
+  };
+  const targets: Record<string, boolean> = {
+    memory_last100_le_2ms: ours.memory_last100.mean <= 2,
+    persisted_le_5ms: ours.persisted_all.mean <= 5 && ours.persisted_last100.mean <= 5,
+  };
+  if (opts.optuna) {
+    const m = (await runOptuna(["overhead", "--trials", String(n), "--storage", "memory"]).result) as {
+      ms_per_trial: number[];
+      cpu_ms_per_trial: number[];
+    };
+    const s = (await runOptuna(["overhead", "--trials", String(np), "--storage", "sqlite"]).result) as {
+      ms_per_trial: number[];
+      cpu_ms_per_trial: number[];
+    };
+    const theirs = overheadTable(
+      { wall: m.ms_per_trial, cpu: m.cpu_ms_per_trial },
+      { wall: s.ms_per_trial, cpu: s.cpu_ms_per_trial },
+      n,
+      np,
+    );
+    out.optuna_ms_per_trial = theirs;
+    const speedup = (k: keyof typeof ours) => ({
+      mean: round(theirs[k].mean / ours[k].mean, 3),
+      cpu: round(theirs[k].cpu_mean / ours[k].cpu_mean, 3),
+    });
+    out.speedup = {
+      memory_first100: speedup("memory_first100"),
+      memory_last100: speedup("memory_last100"),
+      persisted_all: speedup("persisted_all"),
+    };
+    targets.memory_last100_10x_optuna = theirs.memory_last100.mean / ours.memory_last100.mean >= 10;
+  }
+  out.targets = targets;
+  return out;
+}
+
+// ------------------------------------------------------------------ pruning
+
+async function pruning(opts: Options) {
+  const dir = tempDir("hpo-curves");
+  try {
+    const files: string[] = [];
+    const ours: Record<string, { budget: number; loss: number }[]> = {};
+    for (const name of Object.keys(PRUNERS)) ours[name] = [];
+    for (let seed = 0; seed < opts.curveSeeds; seed++) {
+      const bench = generateLearningCurves({ seed });
+      const file = join(dir, `curves-${seed}.json`);
+      writeFileSync(file, JSON.stringify(bench));
+      files.push(file);
+      for (const [name, make] of Object.entries(PRUNERS)) {
+        const r = await runPruningBenchmark(bench, make());
+        ours[name]!.push({ budget: r.budgetFraction, loss: r.loss });
+      }
+      progress(`sextant pruning curves ${seed} done`);
+    }
+    let theirs: Record<string, { budget: number; loss: number }[]> | null = null;
+    if (opts.optuna) {
+      const args = ["pruning"];
+      for (const f of files) args.push("--curves", f);
+      theirs = (
+        (await runOptuna(args).result) as { pruners: Record<string, { budget: number; loss: number }[]> }
+      ).pruners;
+    }
+    const summary = (rs: { budget: number; loss: number }[]) => ({
+      budget_mean: round(mean(rs.map((r) => r.budget))),
+      loss_mean: round(mean(rs.map((r) => r.loss))),
+      budget_max: round(Math.max(...rs.map((r) => r.budget))),
+      loss_max: round(Math.max(...rs.map((r) => r.loss))),
+      per_set: rs.map((r) => ({ budget: round(r.budget), loss: round(r.loss) })),
+    });
+    const table: Record<string, unknown> = {};
+    for (const name of Object.keys(PRUNERS)) {
+      table[name] = {
+        sextant: summary(ours[name]!),
+        ...(theirs ? { optuna: summary(theirs[name]!) } : {}),
+      };
+    }
+    const meets = (name: string) => {
+      const rs = ours[name]!;
+      return mean(rs.map((r) => r.budget)) <= 0.25 && mean(rs.map((r) => r.loss)) <= 0.01;
+    };
+    return {
+      curve_sets: opts.curveSeeds,
+      configs: 100,
+      steps: 100,
+      noise: 0.01,
+      pruners: table,
+      targets: {
+        successive_halving: meets("successive_halving"),
+        hyperband: meets("hyperband"),
+        sh_or_hyperband: meets("successive_halving") || meets("hyperband"),
+      },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ------------------------------------------------------------------ parallel
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function parallel(opts: Options) {
+  const walls: Record<number, number> = {};
+  for (const concurrency of [1, 2]) {
+    const study = await createStudy({ sampler: new TpeSampler({ seed: 0 }), heartbeatIntervalMs: 0 });
+    const t0 = performance.now();
+    await study.optimize(
+      async (trial) => {
+        overheadObjective(trial);
+        await sleep(20);
+        return 0;
+      },
+      { nTrials: opts.parallelTrials, concurrency },
+    );
+    walls[concurrency] = (performance.now() - t0) / 1000;
+    progress(`sextant parallel concurrency ${concurrency}: ${walls[concurrency]!.toFixed(2)}s`);
+  }
+  const ratio = walls[2]! / walls[1]!;
+  const out: Record<string, unknown> = {
+    trials: opts.parallelTrials,
+    sleep_ms: 20,
+    sextant: { wall_s_1: round(walls[1]!), wall_s_2: round(walls[2]!), ratio: round(ratio, 3) },
+  };
+  if (opts.optuna) {
+    const r = (await runOptuna(["parallel", "--trials", String(opts.parallelTrials), "--sleep-ms", "20"])
+      .result) as {
+      wall_s_1: number;
+      wall_s_2: number;
+      ratio: number;
+    };
+    out.optuna = { wall_s_1: round(r.wall_s_1), wall_s_2: round(r.wall_s_2), ratio: round(r.ratio, 3) };
+  }
+  out.targets = { ratio_le_0_55: ratio <= 0.55 };
+  return out;
+}
+
+// ------------------------------------------------------------------ main
+
+interface Options {
+  sections: Section[];
+  seeds: number;
+  trials: number;
+  functions: string[] | null;
+  samplers: string[];
+  curveSeeds: number;
+  parallelTrials: number;
+  overheadTrials: number;
+  persistedTrials: number;
+  optuna: boolean;
+}
+
+function options(args: string[]): Options {
+  const a = parseArgs(args);
+  const list = (v: string | undefined) => (v === undefined ? null : v.split(",").filter(Boolean));
+  const sections = (list(a.sections) ?? [...SECTIONS]) as Section[];
+  for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`unknown section '${s}'`);
+  const samplers = list(a.samplers) ?? Object.keys(SAMPLER_KINDS);
+  for (const s of samplers) if (!SAMPLER_KINDS[s]) throw new Error(`unknown sampler '${s}'`);
+  const int = (v: string | undefined, d: number) => (v === undefined ? d : Number.parseInt(v, 10));
+  return {
+    sections,
+    seeds: int(a.seeds, 20),
+    trials: int(a.trials, 100),
+    functions: list(a.functions),
+    samplers,
+    curveSeeds: int(a["curve-seeds"], 5),
+    parallelTrials: int(a["parallel-trials"], 40),
+    overheadTrials: int(a["overhead-trials"], 1000),
+    persistedTrials: int(a["persisted-trials"], 500),
+    optuna: a["no-optuna"] !== "true",
+  };
+}
+
+export async function main(args: string[]): Promise<unknown> {
+  const opts = options(args);
+  if (opts.optuna && !hasOptuna()) {
+    progress("no /usr/bin/python3 with optuna: Sextant's side only");
+    opts.optuna = false;
+  }
+  const out: Record<string, unknown> = { bench: "hpo" };
+  // Quality does not depend on timing: Optuna's side runs alongside ours to halve the wall time.
+  let qualityJob: PyJob | null = null;
+  if (opts.sections.includes("quality") && opts.optuna) {
+    const pyArgs = ["quality", "--seeds", String(opts.seeds), "--trials", String(opts.trials)];
+    pyArgs.push("--samplers", opts.samplers.join(","));
+    if (opts.functions) pyArgs.push("--functions", opts.functions.join(","));
+    qualityJob = runOptuna(pyArgs);
+  }
+  try {
+    if (opts.sections.includes("quality")) out.quality = await quality(opts, qualityJob);
+    // The timed sections run one side at a time.
+    if (opts.sections.includes("overhead")) out.overhead = await overhead(opts);
+    if (opts.sections.includes("pruning")) out.pruning = await pruning(opts);
+    if (opts.sections.includes("parallel")) out.parallel = await parallel(opts);
+  } finally {
+    qualityJob?.proc.kill();
+  }
+  return out;
+}

@@ -1,0 +1,460 @@
+/**
+ * `sextant studies …`: hyperparameter-optimization studies in the store. `list`, `show NAME`,
+ * `delete NAME`, and `worker`, which runs a script's objective on a study — in this process, or in
+ * K child processes sharing the store (`--processes K`) so CPU-bound objectives use every core.
+ * Several workers, on one machine or many, share a study through a SQLite file or PostgreSQL.
+ */
+import { fork } from "node:child_process";
+import { existsSync } from "node:fs";
+import { extname, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { type Command, InvalidArgumentError } from "commander";
+import { SextantError } from "../core/errors.js";
+import { studyReport } from "../hpo/analysis/report.js";
+import { paretoFrontTrials } from "../hpo/pareto.js";
+import type { Pruner, Sampler } from "../hpo/sampler.js";
+import type { Objective, OptimizeSummary } from "../hpo/study.js";
+import { externalParams } from "../hpo/trial.js";
+import type { Direction, FrozenTrial, StudyStorage, TrialState } from "../store/study-types.js";
+import { hasStudies } from "../store/types.js";
+import { Sextant } from "../tracking/sextant.js";
+import { formatDuration, formatNumber, formatTime, keyValues, table, toJson } from "./format.js";
+import type { CliIO } from "./main.js";
+
+const STATES: readonly TrialState[] = ["COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING"];
+const STATE_LABELS: Record<TrialState, string> = {
+  COMPLETE: "complete",
+  PRUNED: "pruned",
+  FAIL: "failed",
+  RUNNING: "running",
+  WAITING: "waiting",
+};
+
+/** What a worker script exports: the objective as default, and optionally how to search. */
+export interface WorkerScript {
+  objective: Objective;
+  sampler?: Sampler;
+  pruner?: Pruner;
+  directions?: Direction[];
+}
+
+interface WorkerOptions {
+  study: string;
+  script: string;
+  nTrials?: number;
+  timeout?: number;
+  processes: number;
+  concurrency: number;
+  heartbeatMs?: number;
+  staleAfterMs?: number;
+  json?: boolean;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+}
+
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError("expected a non-negative integer");
+  return n;
+}
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError("expected a positive number");
+  return n;
+}
+
+/**
+ * Imports a worker script: JavaScript directly, TypeScript through tsx. Its default export is the
+ * objective; `sampler`, `pruner` and `direction` or `directions` are optional named exports.
+ * @throws FILE_NOT_FOUND, INVALID_ARGUMENT
+ */
+export async function loadWorkerScript(file: string): Promise<WorkerScript> {
+  if (!existsSync(file)) throw new SextantError("FILE_NOT_FOUND", `no script at ${file}`, { path: file });
+  const url = pathToFileURL(file).href;
+  let mod: Record<string, unknown>;
+  if ([".ts", ".mts", ".cts", ".tsx"].includes(extname(file))) {
+    let tsImport: (specifier: string, parent: string) => Promise<unknown>;
+    try {
+      ({ tsImport } = (await import("tsx/esm/api")) as { tsImport: typeof tsImport });
+    } catch (e) {
+      throw new SextantError(
+        "INVALID_ARGUMENT",
+        `running a TypeScript script needs tsx (npm install tsx), or compile ${file} to JavaScript`,
+        { path: file },
+        { cause: e },
+      );
+    }
+    mod = (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+  } else {
+    mod = (await import(url)) as Record<string, unknown>;
+  }
+  // a CommonJS or tsx-wrapped module may nest the exports under `default`
+  let objective = mod.default;
+  let exportsOf: Record<string, unknown> = mod;
+  if (typeof objective !== "function" && objective !== null && typeof objective === "object") {
+    exportsOf = objective as Record<string, unknown>;
+    objective = exportsOf.default;
+  }
+  if (typeof objective !== "function") {
+    throw new SextantError("INVALID_ARGUMENT", `${file} must export its objective as the default export`, {
+      path: file,
+    });
+  }
+  const direction = exportsOf.direction;
+  const directions = exportsOf.directions;
+  if (direction !== undefined && direction !== "minimize" && direction !== "maximize") {
+    throw new SextantError("INVALID_ARGUMENT", `${file}: direction must be "minimize" or "maximize"`);
+  }
+  const pick = <T>(key: string, method: string): T | undefined => {
+    const v = exportsOf[key];
+    if (v === undefined) return undefined;
+    if (v === null || typeof (v as Record<string, unknown>)[method] !== "function") {
+      throw new SextantError("INVALID_ARGUMENT", `${file}: the '${key}' export is not a ${key}`);
+    }
+    return v as T;
+  };
+  return {
+    objective: objective as Objective,
+    sampler: pick<Sampler>("sampler", "sampleIndependent"),
+    pruner: pick<Pruner>("pruner", "prune"),
+    directions: Array.isArray(directions)
+      ? (directions as Direction[])
+      : direction === undefined
+        ? undefined
+        : [direction as Direction],
+  };
+}
+
+/** nTrials split over k workers, the first ones taking the remainder. */
+export function splitTrials(nTrials: number | undefined, k: number): Array<number | undefined> {
+  if (nTrials === undefined) return Array.from({ length: k }, () => undefined);
+  return Array.from({ length: k }, (_, i) => Math.floor(nTrials / k) + (i < nTrials % k ? 1 : 0));
+}
+
+function studiesOf(sx: Sextant): StudyStorage {
+  if (!hasStudies(sx.store)) {
+    throw new SextantError(
+      "UNSUPPORTED_URI",
+      `studies live in the store's database, and the ${sx.store.kind} store at ${sx.uri} has none: point --uri at the SQLite or PostgreSQL store itself`,
+    );
+  }
+  return sx.store.studies;
+}
+
+function fmtValues(vs: number[] | null): string {
+  return vs === null ? "" : vs.map((v) => formatNumber(v)).join(", ");
+}
+
+function fmtParams(t: FrozenTrial): string {
+  return Object.entries(externalParams(t))
+    .map(([k, v]) => `${k}=${typeof v === "number" ? formatNumber(v) : String(v)}`)
+    .join(" ");
+}
+
+export function registerStudyCommands(program: Command, io: CliIO): void {
+  const storeUri = (): string | undefined =>
+    program.opts<{ uri?: string }>().uri ?? (io.env ?? process.env).SEXTANT_TRACKING_URI;
+  const withClient = async <T>(fn: (sx: Sextant) => Promise<T>): Promise<T> => {
+    const sx = await Sextant.open({
+      uri: storeUri(),
+      cwd: io.cwd,
+      capture: false,
+      onWarning: (m) => io.err(m),
+    });
+    try {
+      return await fn(sx);
+    } finally {
+      await sx.close();
+    }
+  };
+
+  const studies = program.command("studies").description("hyperparameter-optimization studies");
+
+  studies
+    .command("list")
+    .description("studies with their directions and trial counts by state")
+    .option("--json", "machine-readable output")
+    .action(async (o: { json?: boolean }) => {
+      await withClient(async (sx) => {
+        const list = await sx.listStudies();
+        if (o.json) return io.out(toJson(list));
+        io.out(
+          table(
+            ["id", "name", "directions", "created", ...STATES.map((s) => STATE_LABELS[s])],
+            list.map((s) => [
+              s.studyId,
+              s.name,
+              s.directions.join(","),
+              formatTime(s.createdTime),
+              ...STATES.map((st) => String(s.trialCounts[st])),
+            ]),
+          ),
+        );
+        io.out(`${list.length} stud${list.length === 1 ? "y" : "ies"}`);
+      });
+    });
+
+  studies
+    .command("show <name>")
+    .description(
+      "one study: trial counts, best trial (or Pareto front) and its params, parameter importances",
+    )
+    .option("--json", "machine-readable output (the full study report)")
+    .action(async (name: string, o: { json?: boolean }) => {
+      await withClient(async (sx) => {
+        const storage = studiesOf(sx);
+        const summary = await storage.getStudyByName(name);
+        if (summary === null) throw new SextantError("STUDY_NOT_FOUND", `no study named '${name}'`, { name });
+        const { trials } = await storage.getTrials(summary.studyId);
+        const report = studyReport(summary, trials);
+        const front = paretoFrontTrials(trials, summary.directions);
+        const best = summary.directions.length === 1 ? (front[0] ?? null) : null;
+        if (o.json) {
+          return io.out(
+            toJson({
+              ...report,
+              bestTrial: best === null ? null : { ...best, externalParams: externalParams(best) },
+            }),
+          );
+        }
+        const counts = report.study.counts;
+        io.out(
+          keyValues([
+            ["study", `${summary.name} (id ${summary.studyId})`],
+            ["directions", summary.directions.join(", ")],
+            ["created", formatTime(summary.createdTime)],
+            ["run", summary.runId ?? ""],
+            [
+              "trials",
+              `${trials.length}: ${STATES.map((s) => `${counts[s]} ${STATE_LABELS[s]}`).join(", ")}`,
+            ],
+          ]),
+        );
+        if (best !== null) {
+          io.out(`\nbest trial #${best.number}: value ${fmtValues(best.values)}`);
+          const dur = best.endTime !== null && best.startTime !== null ? best.endTime - best.startTime : null;
+          io.out(
+            keyValues([
+              ...Object.entries(externalParams(best)).map(
+                ([k, v]) => [k, typeof v === "number" ? formatNumber(v) : String(v)] as [string, string],
+              ),
+              ["duration", formatDuration(dur)],
+              ["run", best.runId ?? ""],
+            ]),
+          );
+        } else if (front.length > 0) {
+          io.out(`\nPareto front: ${front.length} trial(s)`);
+          io.out(
+            table(
+              ["trial", "values", "params"],
+              front.map((t) => [String(t.number), fmtValues(t.values), fmtParams(t)]),
+            ),
+          );
+        } else {
+          io.out("\nno trial has completed yet");
+        }
+        const imp = Object.entries(report.importances).sort((a, b) => b[1] - a[1]);
+        if (imp.length > 0) {
+          io.out("\nparameter importances");
+          io.out(
+            table(
+              ["param", "importance"],
+              imp.map(([k, v]) => [k, v.toFixed(3)]),
+            ),
+          );
+        }
+      });
+    });
+
+  studies
+    .command("delete <name>")
+    .description("delete a study and its trials (their runs stay)")
+    .action(async (name: string) => {
+      await withClient((sx) => sx.deleteStudy(name));
+      io.err(`study '${name}' deleted`);
+    });
+
+  studies
+    .command("worker")
+    .description(
+      "run a script's objective (its default export; optional exports: sampler, pruner, direction or directions) on a study, creating it when missing",
+    )
+    .requiredOption("--study <name>", "study name")
+    .requiredOption("--script <file>", "the objective's script (.js, .mjs, or .ts through tsx)")
+    .option("--n-trials <n>", "trials to run (with --processes: in total)", nonNegativeInt)
+    .option("--timeout <seconds>", "start no trial after this many seconds", positiveNumber)
+    .option(
+      "--processes <k>",
+      "worker processes sharing the store (a SQLite file or PostgreSQL)",
+      positiveInt,
+      1,
+    )
+    .option(
+      "--concurrency <c>",
+      "trials in flight per process (for objectives that await I/O)",
+      positiveInt,
+      1,
+    )
+    .option("--heartbeat-ms <ms>", "how often running trials heartbeat (default 10000)", nonNegativeInt)
+    .option(
+      "--stale-after-ms <ms>",
+      "a RUNNING trial silent this long is failed (default 60000)",
+      positiveInt,
+    )
+    .option("--json", "machine-readable summary")
+    .action(async (o: WorkerOptions) => {
+      const file = resolve(io.cwd ?? process.cwd(), o.script);
+      const script = await loadWorkerScript(file);
+      if (o.processes > 1) {
+        const summary = await runProcesses(o, file, storeUri(), io);
+        return printSummary(io, o, summary);
+      }
+      const summary = await withClient(async (sx) => {
+        // a script that does not say which way to optimize takes the study's directions
+        const existing = script.directions === undefined ? await studiesOf(sx).getStudyByName(o.study) : null;
+        const study = await sx.createStudy({
+          name: o.study,
+          directions: script.directions ?? existing?.directions,
+          sampler: script.sampler,
+          pruner: script.pruner,
+          loadIfExists: true,
+          heartbeatIntervalMs: o.heartbeatMs,
+          staleAfterMs: o.staleAfterMs,
+        });
+        let stopping = false;
+        const stop = () => {
+          if (stopping) {
+            // a second signal: leave now (the trials in flight fail by heartbeat elsewhere)
+            io.err("stopped without waiting for the trials in flight");
+            process.exit(130);
+          }
+          stopping = true;
+          io.err("stopping: trials in flight finish first (again to leave at once)");
+          study.stop();
+        };
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
+        try {
+          return await study.optimize(script.objective, {
+            nTrials: o.nTrials,
+            timeoutMs: o.timeout === undefined ? undefined : o.timeout * 1000,
+            concurrency: o.concurrency,
+            onWarning: (m) => io.err(m),
+          });
+        } finally {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+        }
+      });
+      printSummary(io, o, { ...summary, processes: 1 });
+    });
+}
+
+function printSummary(io: CliIO, o: WorkerOptions, s: OptimizeSummary & { processes: number }): void {
+  if (o.json) {
+    io.out(toJson({ study: o.study, ...s }));
+    return;
+  }
+  io.out(
+    `study '${o.study}': ${s.completed} complete, ${s.pruned} pruned, ${s.failed} failed (${s.processes} process${s.processes === 1 ? "" : "es"})`,
+  );
+}
+
+/** Runs `k` child workers (this CLI, one process each) and adds up their summaries. */
+async function runProcesses(
+  o: WorkerOptions,
+  file: string,
+  uri: string | undefined,
+  io: CliIO,
+): Promise<OptimizeSummary & { processes: number }> {
+  if (uri === ":memory:") {
+    throw new SextantError(
+      "INVALID_ARGUMENT",
+      "--processes needs a store the processes can share (a SQLite file or postgres://), not :memory:",
+    );
+  }
+  const self = fileURLToPath(import.meta.url);
+  const main = self.replace(/studies(\.[cm]?[jt]s)$/, "main$1");
+  const shares = splitTrials(o.nTrials, o.processes);
+  const total: OptimizeSummary & { processes: number } = {
+    completed: 0,
+    pruned: 0,
+    failed: 0,
+    processes: o.processes,
+  };
+  const children = shares.map((n) => {
+    const args = [
+      ...(uri === undefined ? [] : ["--uri", uri]),
+      "studies",
+      "worker",
+      "--study",
+      o.study,
+      "--script",
+      file,
+      "--concurrency",
+      String(o.concurrency),
+      "--json",
+    ];
+    if (n !== undefined) args.push("--n-trials", String(n));
+    if (o.timeout !== undefined) args.push("--timeout", String(o.timeout));
+    if (o.heartbeatMs !== undefined) args.push("--heartbeat-ms", String(o.heartbeatMs));
+    if (o.staleAfterMs !== undefined) args.push("--stale-after-ms", String(o.staleAfterMs));
+    return fork(main, args, {
+      cwd: io.cwd,
+      env: { ...process.env, ...(io.env ?? {}) },
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      // own process group: a Ctrl-C reaches only this process, which passes it on once
+      detached: true,
+    });
+  });
+  const forward = (signal: NodeJS.Signals) => () => {
+    for (const c of children) c.kill(signal);
+  };
+  const onInt = forward("SIGINT");
+  const onTerm = forward("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  try {
+    const results = await Promise.all(
+      children.map(
+        (c, i) =>
+          new Promise<{ code: number | null; out: string }>((done) => {
+            let out = "";
+            c.stdout?.on("data", (d: Buffer) => {
+              out += d.toString();
+            });
+            c.stderr?.on("data", (d: Buffer) => {
+              for (const line of d.toString().split("\n")) if (line) io.err(`[worker ${i}] ${line}`);
+            });
+            c.on("close", (code) => done({ code, out }));
+          }),
+      ),
+    );
+    const failed: number[] = [];
+    results.forEach((r, i) => {
+      if (r.code !== 0) {
+        failed.push(i);
+        return;
+      }
+      const s = JSON.parse(r.out) as OptimizeSummary;
+      total.completed += s.completed;
+      total.pruned += s.pruned;
+      total.failed += s.failed;
+    });
+    if (failed.length > 0) {
+      throw new SextantError(
+        "INTERNAL",
+        `worker process(es) ${failed.join(", ")} exited with an error (exit codes ${failed.map((i) => results[i]!.code).join(", ")})`,
+      );
+    }
+    return total;
+  } finally {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * Tree-structured Parzen Estimator (Bergstra et al. 2011; Optuna's TPESampler): after
+ * `nStartupTrials` random trials, the observations are split into the γ(n) best ("below") and the
+ * rest ("above"); a Parzen estimator l(x) is fitted to the first and g(x) to the second, and the
+ * param value is the one of `nEiCandidates` draws from l that maximises l(x)/g(x).
+ *
+ * Univariate (default): each param is sampled on its own, from its own marginal history.
+ * Multivariate: the params of the intersection search space (or of each group, with `group`) are
+ * drawn jointly from product kernels. Constant liar: RUNNING trials count as the worst ones, so
+ * parallel workers spread out. Multi-objective: "below" is made of whole non-domination ranks and
+ * the boundary rank's best hypervolume subset, weighted by hypervolume contribution (MOTPE).
+ */
+import { Rng } from "../../../core/rng.js";
+import type { Sampler, StudyView } from "../../sampler.js";
+import type { DistributionJSON, FrozenTrial } from "../../storage.js";
+import { HV_EPS, hypervolume, referencePoint } from "../pareto.js";
+import { freshSeed } from "../random.js";
+import { GroupDecomposedSearchSpace, IntersectionSearchSpace, withoutSingles } from "../search-space.js";
+import { sampleUniform } from "../transform.js";
+import { ObservationHistory, type Split } from "./history.js";
+import {
+  defaultGamma,
+  defaultWeights,
+  type ParamSpec,
+  ParzenEstimator,
+  type ParzenOptions,
+  paramSpec,
+} from "./parzen-estimator.js";
+
+export interface TpeSamplerOptions {
+  seed?: number;
+  /** Include a prior kernel (uniform-ish over the range) in both estimators. Default true. */
+  considerPrior?: boolean;
+  /** Weight of the prior kernel. Default 1. */
+  priorWeight?: number;
+  /** Bound bandwidths below by range/min(100, 1 + K). Default true. */
+  considerMagicClip?: boolean;
+  /** Let the outermost kernels' bandwidths reach the range ends. Default false. */
+  considerEndpoints?: boolean;
+  /** Random trials before TPE starts. Default 10. */
+  nStartupTrials?: number;
+  /** Candidates drawn from l(x) per sample. Default 24. */
+  nEiCandidates?: number;
+  /** How many of n observations are "below". Default min(⌈0.1·n⌉, 25). */
+  gamma?: (n: number) => number;
+  /** Observation weights (oldest first) for n observations. Default: Optuna's ramp. */
+  weights?: (n: number) => ArrayLike<number>;
+  /** Model the params jointly. Default false. */
+  multivariate?: boolean;
+  /** With multivariate: model each group of always-co-occurring params jointly. Default false. */
+  group?: boolean;
+  /** Treat RUNNING trials as the worst observations. Default false. */
+  constantLiar?: boolean;
+  /**
+   * Normalise continuous kernels by their bandwidth (proper densities, as Optuna ≥ 3.2 does).
+   * Default false: kernels as Optuna 3.1 evaluates them, which exploits more (see parzen-estimator.ts).
+   */
+  scaleKernels?: boolean;
+}
+
+export class TpeSampler implements Sampler {
+  readonly #parzen: ParzenOptions;
+  readonly #nStartup: number;
+  readonly #nEi: number;
+  readonly #gamma: (n: number) => number;
+  readonly #multivariate: boolean;
+  readonly #group: boolean;
+  readonly #constantLiar: boolean;
+  #rng: Rng;
+  #random: Rng;
+  #history: ObservationHistory | null = null;
+  readonly #intersection = new IntersectionSearchSpace(true);
+  readonly #groups: GroupDecomposedSearchSpace | null;
+  #groupSpaces: Record<string, DistributionJSON>[] = [];
+
+  constructor(options: TpeSamplerOptions = {}) {
+    const seed = options.seed ?? freshSeed();
+    this.#rng = new Rng(seed);
+    this.#random = this.#rng.fork();
+    this.#multivariate = options.multivariate ?? false;
+    this.#group = options.group ?? false;
+    if (this.#group && !this.#multivariate) throw new RangeError("group needs multivariate");
+    this.#parzen = {
+      considerPrior: options.considerPrior ?? true,
+      priorWeight: options.priorWeight ?? 1,
+      considerMagicClip: options.considerMagicClip ?? true,
+      considerEndpoints: options.considerEndpoints ?? false,
+      weights: options.weights ?? defaultWeights,
+      multivariate: this.#multivariate,
+      scaleKernels: options.scaleKernels ?? false,
+    };
+    if (!(this.#parzen.priorWeight >= 0)) throw new RangeError("priorWeight must be non-negative");
+    this.#nStartup = options.nStartupTrials ?? 10;
+    this.#nEi = options.nEiCandidates ?? 24;
+    if (!(this.#nEi >= 1)) throw new RangeError("nEiCandidates must be at least 1");
+    this.#gamma = options.gamma ?? defaultGamma;
+    this.#constantLiar = options.constantLiar ?? false;
+    this.#groups = this.#group ? new GroupDecomposedSearchSpace(true) : null;
+  }
+
+  reseedRng(seed: number): void {
+    this.#rng = new Rng(seed);
+    this.#random = this.#rng.fork();
+  }
+
+  inferRelativeSearchSpace(study: StudyView): Record<string, DistributionJSON> {
+    if (!this.#multivariate) return {};
+    if (this.#groups) {
+      this.#groupSpaces = this.#groups.calculate(study).map(withoutSingles);
+      const out: Record<string, DistributionJSON> = {};
+      for (const g of this.#groupSpaces) Object.assign(out, g);
+      return out;
+    }
+    return withoutSingles(this.#intersection.calculate(study));
+  }
+
+  sampleRelative(
+    study: StudyView,
+    _trial: FrozenTrial,
+    space: Record<string, DistributionJSON>,
+  ): Record<string, number> {
+    if (Object.keys(space).length === 0) return {};
+    if (this.#groups) {
+      const out: Record<string, number> = {};
+      for (const g of this.#groupSpaces) {
+        const sub: Record<string, DistributionJSON> = {};
+        for (const name of Object.keys(g)) if (name in space) sub[name] = space[name] as DistributionJSON;
+        if (Object.keys(sub).length) Object.assign(out, this.#sampleJoint(study, sub) ?? {});
+      }
+      return out;
+    }
+    return this.#sampleJoint(study, space) ?? {};
+  }
+
+  sampleIndependent(
+    study: StudyView,
+    _trial: FrozenTrial,
+    name: string,
+    distribution: DistributionJSON,
+  ): number {
+    const got = this.#sampleJoint(study, { [name]: distribution });
+    if (got) return got[name] as number;
+    return sampleUniform(this.#random, distribution);
+  }
+
+  #historyFor(study: StudyView): ObservationHistory {
+    if (!this.#history) this.#history = new ObservationHistory(study.directions, this.#constantLiar);
+    this.#history.update(study);
+    return this.#history;
+  }
+
+  /** TPE over the params of `space`; null while still in the startup phase. */
+  #sampleJoint(study: StudyView, space: Record<string, DistributionJSON>): Record<string, number> | null {
+    const history = this.#historyFor(study);
+    const n = history.size;
+    if (n < this.#nStartup || n === 0) return null;
+    const names = Object.keys(space);
+    const dists = names.map((k) => space[k] as DistributionJSON);
+    const split = history.split(this.#gamma(n));
+    const cols = names.map((name, p) => history.column(name, dists[p] as DistributionJSON));
+    // Trials without the (first) param are left out, as in Optuna.
+    const present = (r: number) =>
+      r >= 0
+        ? !Number.isNaN((cols[0] as Float64Array)[r] as number)
+        : !Number.isNaN(history.runningValue(-1 - r, names[0] as string, dists[0] as DistributionJSON));
+    const below = split.below.filter(present);
+    const above = split.above.filter(present);
+    const gather = (rows: number[]) =>
+      names.map((name, p) => {
+        const out = new Float64Array(rows.length);
+        const col = cols[p] as Float64Array;
+        const d = dists[p] as DistributionJSON;
+        for (let i = 0; i < rows.length; i++) {
+          const r = rows[i] as number;
+          let v = r >= 0 ? (col[r] as number) : history.runningValue(-1 - r, name, d);
+          // a joint row may lack a later param (groups); fall back to the range centre
+          if (Number.isNaN(v)) v = centre(d);
+          out[i] = v;
+        }
+        return out;
+      });
+    const specs: ParamSpec[] = dists.map(paramSpec);
+    const weightsBelow = history.isMultiObjective ? this.#moWeights(history, split, below) : undefined;
+    const l = new ParzenEstimator(gather(below), specs, this.#parzen, weightsBelow);
+    const g =
+      names.length === 1 && (specs[0] as ParamSpec).kind === "numeric"
+        ? this.#sortedAbove(history, above, names[0] as string, dists[0] as DistributionJSON, specs)
+        : new ParzenEstimator(gather(above), specs, this.#parzen);
+    const size = this.#nEi;
+    const cands = l.sample(this.#rng, size);
+    const ll = l.logPdf(cands, size);
+    const lg = g.logPdf(cands, size);
+    let best = 0;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < size; i++) {
+      const s = (ll[i] as number) - (lg[i] as number);
+      if (s > bestScore) {
+        bestScore = s;
+        best = i;
+      }
+    }
+    const out: Record<string, number> = {};
+    for (let p = 0; p < names.length; p++)
+      out[names[p] as string] = (cands[p] as Float64Array)[best] as number;
+    return out;
+  }
+
+  /**
+   * g(x) for one numerical param from observations handed over in ascending order (kept sorted
+   * across trials by the history) with the default weights permuted to match: no sorting per call.
+   */
+  #sortedAbove(
+    history: ObservationHistory,
+    above: number[],
+    name: string,
+    d: DistributionJSON,
+    specs: ParamSpec[],
+  ): ParzenEstimator {
+    const n = above.length;
+    const w = this.#parzen.weights(n);
+    // chronological position of each record in `above`
+    const pos = new Int32Array(history.size).fill(-1);
+    const running: { v: number; p: number }[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = above[i] as number;
+      if (r >= 0) pos[r] = i;
+      else running.push({ v: history.runningValue(-1 - r, name, d), p: i });
+    }
+    running.sort((a, b) => a.v - b.v || a.p - b.p);
+    const obs = new Float64Array(n);
+    const weights = new Float64Array(n);
+    const col = history.column(name, d);
+    let j = 0;
+    let ri = 0;
+    for (const r of history.sortedRecords(name, d)) {
+      const p = pos[r] as number;
+      if (p < 0) continue;
+      const v = col[r] as number;
+      while (ri < running.length && (running[ri] as { v: number }).v < v) {
+        const x = running[ri++] as { v: number; p: number };
+        obs[j] = x.v;
+        weights[j++] = Number(w[x.p]);
+      }
+      obs[j] = v;
+      weights[j++] = Number(w[p]);
+    }
+    while (ri < running.length) {
+      const x = running[ri++] as { v: number; p: number };
+      obs[j] = x.v;
+      weights[j++] = Number(w[x.p]);
+    }
+    return new ParzenEstimator([obs], specs, this.#parzen, weights, true);
+  }
+
+  /** Hypervolume contribution of each "below" trial, relative to the largest (MOTPE weights). */
+  #moWeights(history: ObservationHistory, split: Split, kept: number[]): Float64Array {
+    const pts = split.below.map((r) => history.lossVector(r));
+    const w = new Float64Array(pts.length);
+    if (pts.length === 1) w[0] = 1;
+    else if (pts.length > 1) {
+      const ref = referencePoint(pts);
+      const total = hypervolume(pts, ref);
+      let max = 0;
+      for (let i = 0; i < pts.length; i++) {
+        const c = total - hypervolume(pts.slice(0, i).concat(pts.slice(i + 1)), ref) + HV_EPS;
+        w[i] = c;
+        if (c > max) max = c;
+      }
+      for (let i = 0; i < pts.length; i++) w[i] = Math.min(1, Math.max(0, (w[i] as number) / max));
+    }
+    const keep = new Set(kept);
+    return w.filter((_, i) => keep.has(split.below[i] as number));
+  }
+}
+
+function centre(d: DistributionJSON): number {
+  if (d.type === "categorical") return 0;
+  if (d.log) return Math.exp(0.5 * (Math.log(d.low) + Math.log(d.high)));
+  return 0.5 * (d.low + d.high);
+}

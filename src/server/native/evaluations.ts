@@ -1,0 +1,66 @@
+/** /api/v1/evaluations and /api/v1/runs/:runId/evaluations */
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { ServerContext } from "../context.js";
+import { runId } from "./schemas.js";
+
+const tags = ["evaluations"];
+const evaluationId = z.string().regex(/^[0-9a-f]{32}$/, "an evaluation id is 32 lowercase hex digits");
+const listQuery = z.strictObject({ maxResults: z.coerce.number().int().min(1).max(1000).optional() });
+
+export function evaluationRoutes(ctx: ServerContext) {
+  return async (root: FastifyInstance) => {
+    const app = root.withTypeProvider<ZodTypeProvider>();
+    const { store } = ctx;
+
+    app.post(
+      "/evaluations",
+      {
+        config: { scope: "write" },
+        schema: {
+          tags,
+          summary: "Store an evaluation record",
+          body: z.strictObject({
+            evaluationId: evaluationId.optional(),
+            runId: runId.nullable().optional(),
+            name: z.string(),
+            createdTime: z.number().int().nonnegative(),
+            content: z.record(z.string(), z.unknown()),
+          }),
+        },
+      },
+      async (req) => store.createEvaluation(req.body),
+    );
+
+    app.get(
+      "/evaluations",
+      { schema: { tags, summary: "Evaluation records, newest first", querystring: listQuery } },
+      async (req) => ({ evaluations: await store.listEvaluations({ maxResults: req.query.maxResults }) }),
+    );
+
+    app.get(
+      "/evaluations/:evaluationId",
+      { schema: { tags, summary: "Get an evaluation record", params: z.strictObject({ evaluationId }) } },
+      async (req) => store.getEvaluation(req.params.evaluationId),
+    );
+
+    app.get(
+      "/runs/:runId/evaluations",
+      {
+        schema: {
+          tags,
+          summary: "A run's evaluation records, newest first",
+          params: z.strictObject({ runId }),
+          querystring: listQuery,
+        },
+      },
+      async (req) => ({
+        evaluations: await store.listEvaluations({
+          runId: req.params.runId,
+          maxResults: req.query.maxResults,
+        }),
+      }),
+    );
+  };
+}

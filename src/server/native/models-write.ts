@@ -1,0 +1,199 @@
+/**
+ * /api/v1/models: the model registry's changes (the reads are in models.ts). Registering a run's
+ * model, policy-checked stage transitions, aliases, rollback and promotion policies, each through
+ * the registry service with the request's token as the actor of the audit event.
+ *
+ * Permissions: registering needs `write`; stages, aliases and rollbacks need `promote` (or
+ * `admin`); overriding a policy (`force`) and setting a policy need `admin`. A promotion refused
+ * by its policy is 409 POLICY_NOT_MET with every unmet condition in `details.unmet`.
+ */
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { SextantError } from "../../core/errors.js";
+import type { PromotionPolicy } from "../../registry/policy.js";
+import { ModelRegistry } from "../../registry/registry.js";
+import { actorOf, type Identity } from "../auth.js";
+import type { ServerContext } from "../context.js";
+
+const tags = ["models"];
+const modelName = z.string().min(1, "a model name is not empty");
+const versionParam = z.string().regex(/^[1-9]\d{0,14}$/, "a model version is a positive integer");
+const versionValue = z.union([z.number().int().positive(), versionParam]).transform((v) => Number(v));
+const evidence = z.array(
+  z.strictObject({ kind: z.string().min(1), id: z.string().min(1), summary: z.unknown().optional() }),
+);
+
+/**
+ * The registry service acting for one request: its token (or the server's OS user) is the actor,
+ * and only an admin may override a policy.
+ */
+export function registryFor(ctx: ServerContext, identity: Identity): ModelRegistry {
+  return new ModelRegistry({
+    store: ctx.store,
+    artifacts: ctx.artifacts,
+    clock: ctx.clock,
+    actor: () => actorOf(identity),
+    canForce: () => identity.scope === "admin",
+  });
+}
+
+/** `force` is for admins only, whether or not the policy would refuse. */
+export function checkForce(identity: Identity, force: boolean | undefined): void {
+  if (force && identity.scope !== "admin") {
+    throw new SextantError(
+      "PERMISSION_DENIED",
+      `only an admin token can force a promotion past its policy; '${identity.name}' has '${identity.scope}'`,
+      { need: "admin", have: identity.scope },
+    );
+  }
+}
+
+export function modelWriteRoutes(ctx: ServerContext) {
+  return async (root: FastifyInstance) => {
+    const app = root.withTypeProvider<ZodTypeProvider>();
+
+    app.post(
+      "/models/register",
+      {
+        config: { scope: "write" },
+        schema: {
+          tags,
+          summary: "Register a run's model (runs:/RUN_ID/PATH) as the next version of a registered model",
+          body: z.strictObject({
+            source: z.string().min(1),
+            name: modelName,
+            description: z.string().optional(),
+            tags: z.record(z.string(), z.string()).optional(),
+          }),
+        },
+      },
+      async (req) => {
+        const b = req.body;
+        return registryFor(ctx, req.identity).registerModel(b.source, b.name, {
+          ...(b.description === undefined ? {} : { description: b.description }),
+          ...(b.tags === undefined ? {} : { tags: b.tags }),
+        });
+      },
+    );
+
+    app.post(
+      "/models/:name/versions/:version/stage",
+      {
+        config: { scope: "promote" },
+        schema: {
+          tags,
+          summary: "Move a version to a stage, checked against the model's promotion policy",
+          params: z.strictObject({ name: modelName, version: versionParam }),
+          body: z.strictObject({
+            stage: z.string().min(1),
+            reason: z.string().optional(),
+            evidence: evidence.optional(),
+            archiveExisting: z.boolean().optional(),
+            force: z.boolean().optional(),
+          }),
+        },
+      },
+      async (req) => {
+        const b = req.body;
+        checkForce(req.identity, b.force);
+        return registryFor(ctx, req.identity).transitionStage(req.params.name, req.params.version, b.stage, {
+          ...(b.reason === undefined ? {} : { reason: b.reason }),
+          ...(b.evidence === undefined ? {} : { evidence: b.evidence }),
+          ...(b.archiveExisting === undefined ? {} : { archiveExisting: b.archiveExisting }),
+          ...(b.force === undefined ? {} : { force: b.force }),
+        });
+      },
+    );
+
+    app.put(
+      "/models/:name/aliases/:alias",
+      {
+        config: { scope: "promote" },
+        schema: {
+          tags,
+          summary: "Point an alias at a version (moving it if it points elsewhere)",
+          params: z.strictObject({ name: modelName, alias: z.string().min(1) }),
+          body: z.strictObject({ version: versionValue, reason: z.string().optional() }),
+        },
+      },
+      async (req) => {
+        const reg = registryFor(ctx, req.identity);
+        const { name, alias } = req.params;
+        await reg.setAlias(name, alias, req.body.version, {
+          ...(req.body.reason === undefined ? {} : { reason: req.body.reason }),
+        });
+        return reg.getModelVersionByAlias(name, alias);
+      },
+    );
+
+    app.delete(
+      "/models/:name/aliases/:alias",
+      {
+        config: { scope: "promote" },
+        schema: {
+          tags,
+          summary: "Delete an alias",
+          params: z.strictObject({ name: modelName, alias: z.string().min(1) }),
+          querystring: z.strictObject({ reason: z.string().optional() }),
+        },
+      },
+      async (req) => {
+        await registryFor(ctx, req.identity).deleteAlias(req.params.name, req.params.alias, {
+          ...(req.query.reason === undefined ? {} : { reason: req.query.reason }),
+        });
+        return {};
+      },
+    );
+
+    app.post(
+      "/models/:name/rollback",
+      {
+        config: { scope: "promote" },
+        schema: {
+          tags,
+          summary:
+            "Return a stage (default Production) or an alias to its previous version; answers the new audit event",
+          params: z.strictObject({ name: modelName }),
+          body: z
+            .strictObject({
+              stage: z.string().min(1).optional(),
+              alias: z.string().min(1).optional(),
+              reason: z.string().optional(),
+            })
+            .refine(
+              (b) => b.stage === undefined || b.alias === undefined,
+              "give a stage or an alias, not both",
+            )
+            .optional(),
+        },
+      },
+      async (req) => {
+        const b = req.body ?? {};
+        return registryFor(ctx, req.identity).rollback(req.params.name, {
+          ...(b.stage === undefined ? {} : { stage: b.stage }),
+          ...(b.alias === undefined ? {} : { alias: b.alias }),
+          ...(b.reason === undefined ? {} : { reason: b.reason }),
+        });
+      },
+    );
+
+    app.put(
+      "/models/:name/policy",
+      {
+        config: { scope: "admin" },
+        schema: {
+          tags,
+          summary: "Set the model's promotion policy (a new revision)",
+          params: z.strictObject({ name: modelName }),
+          body: z.strictObject({ policy: z.record(z.string(), z.unknown()) }),
+        },
+      },
+      async (req) =>
+        registryFor(ctx, req.identity).setPromotionPolicy(
+          req.params.name,
+          req.body.policy as PromotionPolicy,
+        ),
+    );
+  };
+}

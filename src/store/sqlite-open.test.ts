@@ -1,0 +1,40 @@
+/**
+ * Opening an up-to-date SQLite store takes no write lock, so a second store on the same file in the
+ * same process opens while the first holds its write lock across an await. (The synchronous driver
+ * would otherwise wait out its busy timeout without ever letting the first transaction finish.)
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { SqliteStore } from "./sqlite.js";
+
+const dir = mkdtempSync(join(tmpdir(), "sx-open-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it("opens a second store on the file while the first holds the write lock", async () => {
+  const file = join(dir, "sextant.db");
+  const first = await SqliteStore.open(file, { busyTimeoutMs: 60_000 });
+  let release!: () => void;
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  let inside!: () => void;
+  const entered = new Promise<void>((r) => {
+    inside = r;
+  });
+  // a write transaction that stays open across an await
+  const writing = first.registry.createModel({ name: "m" }, { actor: "a" }, 1).then(async () => {
+    await (first as unknown as { tx<T>(fn: () => Promise<T>): Promise<T> }).tx(async () => {
+      inside();
+      await held;
+    });
+  });
+  await entered;
+  const second = await SqliteStore.open(file, { busyTimeoutMs: 60_000 });
+  release();
+  await writing;
+  expect((await second.registry.getModel("m")).name).toBe("m");
+  await second.close();
+  await first.close();
+}, 20_000);

@@ -1,0 +1,106 @@
+/** `/models?q=…`: the registered models with their Production and Staging versions, aliases and last change. */
+import { useQuery } from "@tanstack/react-query";
+import { useMemo } from "react";
+import { AliasChips, VersionLinks } from "../components/ModelBadges.js";
+import { describeEvent } from "../components/ModelTrail.js";
+import { ErrorPanel, Skeleton } from "../components/States.js";
+import { Time } from "../components/Time.js";
+import { paths } from "../lib/routes.js";
+import { naturalCompare } from "../lib/runValues.js";
+import { modelsQuery } from "../queries.js";
+import { Link, useSearchParams, useSetQuery } from "../router.js";
+
+export function ModelsPage() {
+  const q = useSearchParams();
+  const setQuery = useSetQuery();
+  const search = q.get("q") ?? "";
+  const models = useQuery(modelsQuery());
+  const rows = useMemo(() => {
+    const needle = search.trim().toLowerCase();
+    return (models.data ?? [])
+      .filter((m) => !needle || m.name.toLowerCase().includes(needle))
+      .sort((a, b) => naturalCompare(a.name, b.name));
+  }, [models.data, search]);
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Models</h1>
+        <div className="toolbar">
+          <input
+            className="input"
+            type="search"
+            placeholder="Filter by name…"
+            value={search}
+            onChange={(e) => setQuery({ q: e.target.value }, { replace: true })}
+            aria-label="Filter models by name"
+          />
+        </div>
+      </div>
+      {models.isPending ? (
+        <Skeleton rows={6} />
+      ) : models.isError ? (
+        <ErrorPanel error={models.error} title="Cannot list the models" />
+      ) : (
+        <table className="table models-table" data-testid="models-table">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Production</th>
+              <th>Staging</th>
+              <th>Aliases</th>
+              <th className="num">Versions</th>
+              <th>Last change</th>
+              <th>Description</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.length === 0 && (
+              <tr>
+                <td colSpan={7} className="empty-cell">
+                  {search
+                    ? `No model name contains “${search}”.`
+                    : 'No registered models yet: sx.registerModel("runs:/RUN_ID/model", name) registers one.'}
+                </td>
+              </tr>
+            )}
+            {rows.map((m) => (
+              <tr key={m.name} data-testid="model-row" data-model={m.name}>
+                <td className="strong">
+                  <Link href={paths.model(m.name)}>{m.name}</Link>
+                </td>
+                <td data-testid="model-production">
+                  <VersionLinks name={m.name} versions={m.production} />
+                </td>
+                <td data-testid="model-staging">
+                  <VersionLinks name={m.name} versions={m.staging} />
+                </td>
+                <td data-testid="model-aliases">
+                  <AliasChips
+                    name={m.name}
+                    aliases={Object.entries(m.aliases).sort((a, b) => naturalCompare(a[0], b[0]))}
+                  />
+                </td>
+                <td className="num">{m.versionCount}</td>
+                <td data-testid="model-last-change">
+                  {m.lastEvent ? (
+                    <>
+                      <span>{describeEvent(m.lastEvent)}</span>
+                      <span className="muted small">
+                        {" "}
+                        by {m.lastEvent.actor}, <Time ms={m.lastEvent.at} compact />
+                      </span>
+                    </>
+                  ) : (
+                    <Time ms={m.updatedTime} compact />
+                  )}
+                </td>
+                <td className="muted">{m.description || "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
