@@ -38,3 +38,28 @@ it("opens a second store on the file while the first holds the write lock", asyn
   await second.close();
   await first.close();
 }, 20_000);
+
+it("lets two stores on one file in one process write concurrently", async () => {
+  const file = join(dir, "two-writers.db");
+  const a = await SqliteStore.open(file, { busyTimeoutMs: 60_000 });
+  const b = await SqliteStore.open(file, { busyTimeoutMs: 60_000 });
+  await a.registry.createModel({ name: "shared" }, { actor: "a" }, 1);
+  const files = [{ path: "model.json", sha256: "c".repeat(64), size: 1 }];
+  // a transaction of store a that stays open across timers, and writes of store b meanwhile
+  const slow = (a as unknown as { tx<T>(fn: () => Promise<T>): Promise<T> }).tx(async () => {
+    await new Promise((r) => setTimeout(r, 30));
+  });
+  const writes = Array.from({ length: 10 }, (_, i) =>
+    (i % 2 ? a : b).registry.createVersion(
+      "shared",
+      { source: `runs:/r${i}/model`, runId: `r${i}`, contentHash: "d".repeat(64), files },
+      { actor: i % 2 ? "a" : "b" },
+      2 + i,
+    ),
+  );
+  await Promise.all([slow, ...writes]);
+  const versions = await b.registry.listVersions("shared");
+  expect(versions.map((v) => v.version).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  await a.close();
+  await b.close();
+}, 20_000);

@@ -4,7 +4,7 @@
  * has to upgrade a read lock, which is what makes SQLITE_BUSY escape a busy handler), waits on
  * the lock up to `busyTimeoutMs`, and is retried a few times before STORE_BUSY is raised.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, realpathSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, type SqliteDatabase, SqliteDialect, sql } from "kysely";
@@ -31,10 +31,33 @@ function isBusy(e: unknown): boolean {
   return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
 }
 
+/**
+ * One write transaction at a time per database file within this process. The driver is
+ * synchronous: a connection waiting for SQLite's write lock blocks the event loop, so a second
+ * store on the same file in the same process would wait out its busy timeout while the first
+ * store's transaction (suspended at an await) could never finish. Waiting here, asynchronously,
+ * lets it finish. Other processes are kept apart by SQLite's own lock as before.
+ */
+const WRITE_GATES = new Map<string, { tail: Promise<void>; users: number }>();
+
+function gated<T>(key: string | null, fn: () => Promise<T>): Promise<T> {
+  if (key === null) return fn();
+  const gate = WRITE_GATES.get(key);
+  if (!gate) return fn(); // the store is closed; fn fails with STORE_CLOSED or the driver's error
+  const result = gate.tail.then(fn);
+  gate.tail = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  return result;
+}
+
 export class SqliteStore extends KyselyStore {
   readonly kind = "sqlite";
   readonly path: string;
   readonly #raw: Database.Database;
+  /** The file's real path, the key of its write gate (null for an in-memory database). */
+  readonly #gate: string | null;
   #closed = false;
 
   private constructor(path: string, raw: Database.Database, options: KyselyStoreOptions) {
@@ -45,6 +68,12 @@ export class SqliteStore extends KyselyStore {
     );
     this.path = path;
     this.#raw = raw;
+    this.#gate = path === ":memory:" ? null : realpathSync(path);
+    if (this.#gate !== null) {
+      const gate = WRITE_GATES.get(this.#gate) ?? { tail: Promise.resolve(), users: 0 };
+      gate.users++;
+      WRITE_GATES.set(this.#gate, gate);
+    }
   }
 
   /** Opens (creating if needed) the database file at `path`, or an in-memory one for ":memory:". */
@@ -80,18 +109,20 @@ export class SqliteStore extends KyselyStore {
 
   protected async tx<T>(fn: (t: Kysely<DB>) => Promise<T>): Promise<T> {
     if (this.#closed) throw new SextantError("STORE_CLOSED", "the store was used after close()");
-    return retryBusy(() =>
-      this.db.connection().execute(async (conn) => {
-        await sql`BEGIN IMMEDIATE`.execute(conn);
-        try {
-          const result = await fn(conn);
-          await sql`COMMIT`.execute(conn);
-          return result;
-        } catch (e) {
-          if (this.#raw.inTransaction) await sql`ROLLBACK`.execute(conn);
-          throw e;
-        }
-      }),
+    return gated(this.#gate, () =>
+      retryBusy(() =>
+        this.db.connection().execute(async (conn) => {
+          await sql`BEGIN IMMEDIATE`.execute(conn);
+          try {
+            const result = await fn(conn);
+            await sql`COMMIT`.execute(conn);
+            return result;
+          } catch (e) {
+            if (this.#raw.inTransaction) await sql`ROLLBACK`.execute(conn);
+            throw e;
+          }
+        }),
+      ),
     );
   }
 
@@ -108,6 +139,10 @@ export class SqliteStore extends KyselyStore {
       // another process holds the lock: the next close will do it
     }
     await this.db.destroy();
+    if (this.#gate !== null) {
+      const gate = WRITE_GATES.get(this.#gate);
+      if (gate && --gate.users === 0) WRITE_GATES.delete(this.#gate);
+    }
   }
 }
 
