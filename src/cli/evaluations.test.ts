@@ -65,6 +65,10 @@ describe("sextant evaluations", () => {
     );
     expect(f1.value).toBeLessThan(1);
     expect(r.out).toContain('vs baseline "flat" (paired bootstrap; difference = model − baseline)');
+    // a p-value of 0 (no resample with the model not better) is shown as below the resolution 1/nBoot
+    const auc = stored.comparisons.find((c) => c.metric === "roc_auc")!;
+    expect(auc.pValue).toBe(0);
+    expect(r.out).toMatch(/roc_auc[^\n]*│ < 0\.002 +│ 500/);
     expect(r.out).toMatch(/by plan\n/);
     expect(r.out).toMatch(/free[\s│]+67[\s│]+17[\s│]/);
     expect(r.out).toMatch(/\(all\)[\s│]+200[\s│]+50[\s│]/);

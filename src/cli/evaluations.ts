@@ -150,7 +150,8 @@ export function renderEvaluation(e: Evaluation): string {
           formatNumber(round(c.baseline)),
           formatNumber(round(c.meanDiff)),
           ci(c.ci),
-          formatNumber(round(c.pValue)),
+          // no resample had the model not better: the p-value is below the resolution 1 / nBoot
+          c.pValue === 0 ? `< ${formatNumber(round(1 / c.nBoot))}` : formatNumber(round(c.pValue)),
           String(c.nBoot),
         ]),
       )}`,
