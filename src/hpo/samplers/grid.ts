@@ -5,11 +5,10 @@
  * sharing a study see each other's points); when all are taken the sampler re-tries finished
  * ones and {@link GridSampler.isExhausted} tells the study to stop.
  */
-import { Rng } from "../../core/rng.js";
+import { entropySeed, Rng } from "../../core/rng.js";
 import { toInternal } from "../distributions.js";
 import type { Sampler, StudyView } from "../sampler.js";
 import type { CategoricalChoice, DistributionJSON, FrozenTrial } from "../storage.js";
-import { freshSeed } from "./random.js";
 
 export type GridValue = CategoricalChoice;
 
@@ -38,7 +37,7 @@ export class GridSampler implements Sampler {
     this.searchSpace = Object.fromEntries(this.#names.map((n) => [n, [...(searchSpace[n] as GridValue[])]]));
     this.#sizes = this.#names.map((n) => (searchSpace[n] as GridValue[]).length);
     this.#total = this.#sizes.reduce((a, b) => a * b, 1);
-    this.#rng = new Rng(options.seed ?? freshSeed());
+    this.#rng = new Rng(options.seed ?? entropySeed());
   }
 
   /** Number of grid points. */

@@ -13,12 +13,11 @@
  * other processes (or earlier runs) are placed by number, ⌊number / populationSize⌋, unless their
  * system attrs carry "nsga2:generation".
  */
-import { Rng } from "../../core/rng.js";
+import { entropySeed, Rng } from "../../core/rng.js";
 import { contains } from "../distributions.js";
 import type { Sampler, StudyView } from "../sampler.js";
 import type { Direction, DistributionJSON, FrozenTrial } from "../storage.js";
 import { crowdingDistances, dominates, nondominationRanks } from "./pareto.js";
-import { freshSeed } from "./random.js";
 import { IntersectionSearchSpace, withoutSingles } from "./search-space.js";
 import { sampleUniform } from "./transform.js";
 
@@ -61,7 +60,7 @@ export class NsgaIISampler implements Sampler {
     this.#mutationProb = m;
     this.#crossoverProb = c;
     this.#swappingProb = s;
-    const seed = options.seed ?? freshSeed();
+    const seed = options.seed ?? entropySeed();
     this.#rng = new Rng(seed);
     this.#random = this.#rng.fork();
   }

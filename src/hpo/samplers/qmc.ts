@@ -10,10 +10,10 @@
  * low-discrepancy structure and removes the all-zero first point; the same seed gives the same
  * points in every process.
  */
-import { Rng } from "../../core/rng.js";
+import { entropySeed, Rng } from "../../core/rng.js";
 import type { Sampler, StudyView } from "../sampler.js";
 import type { DistributionJSON, FrozenTrial, TrialState } from "../storage.js";
-import { freshSeed, RandomSampler } from "./random.js";
+import { RandomSampler } from "./random.js";
 import { withoutSingles } from "./search-space.js";
 import { SOBOL_MINIT, SOBOL_POLY } from "./sobol-directions.js";
 import { fromBox, transformedBounds } from "./transform.js";
@@ -134,7 +134,7 @@ export class QmcSampler implements Sampler {
   #sobol: Sobol | null = null;
 
   constructor(options: QmcSamplerOptions = {}) {
-    this.#seed = options.seed ?? freshSeed();
+    this.#seed = options.seed ?? entropySeed();
     this.#scramble = options.scramble ?? true;
     this.#independent = options.independentSampler ?? new RandomSampler({ seed: this.#seed });
   }

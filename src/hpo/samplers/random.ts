@@ -1,5 +1,5 @@
 /** Independent uniform sampling (Optuna's RandomSampler). */
-import { Rng } from "../../core/rng.js";
+import { entropySeed, Rng } from "../../core/rng.js";
 import type { Sampler, StudyView } from "../sampler.js";
 import type { DistributionJSON, FrozenTrial } from "../storage.js";
 import { sampleUniform } from "./transform.js";
@@ -9,16 +9,11 @@ export interface RandomSamplerOptions {
   seed?: number;
 }
 
-/** A seed for samplers built without one. */
-export function freshSeed(): number {
-  return Math.floor(Math.random() * 2 ** 52);
-}
-
 export class RandomSampler implements Sampler {
   #rng: Rng;
 
   constructor(options: RandomSamplerOptions = {}) {
-    this.#rng = new Rng(options.seed ?? freshSeed());
+    this.#rng = new Rng(options.seed ?? entropySeed());
   }
 
   inferRelativeSearchSpace(): Record<string, DistributionJSON> {

@@ -10,11 +10,10 @@
  * parallel workers spread out. Multi-objective: "below" is made of whole non-domination ranks and
  * the boundary rank's best hypervolume subset, weighted by hypervolume contribution (MOTPE).
  */
-import { Rng } from "../../../core/rng.js";
+import { entropySeed, Rng } from "../../../core/rng.js";
 import type { Sampler, StudyView } from "../../sampler.js";
 import type { DistributionJSON, FrozenTrial } from "../../storage.js";
 import { HV_EPS, hypervolume, referencePoint } from "../pareto.js";
-import { freshSeed } from "../random.js";
 import { GroupDecomposedSearchSpace, IntersectionSearchSpace, withoutSingles } from "../search-space.js";
 import { sampleUniform } from "../transform.js";
 import { ObservationHistory, type Split } from "./history.js";
@@ -74,7 +73,7 @@ export class TpeSampler implements Sampler {
   #groupSpaces: Record<string, DistributionJSON>[] = [];
 
   constructor(options: TpeSamplerOptions = {}) {
-    const seed = options.seed ?? freshSeed();
+    const seed = options.seed ?? entropySeed();
     this.#rng = new Rng(seed);
     this.#random = this.#rng.fork();
     this.#multivariate = options.multivariate ?? false;
