@@ -189,23 +189,13 @@ export function rocAucScore(yTrue: Labels, yScore: Scores): number {
 /** AUC for checked arrays (the bootstrap's row path calls this per resample). */
 export function aucFromArrays(t: Uint8Array, s: Float64Array, order: Uint32Array = descending(s)): number {
   const { pos, neg } = bothClasses(t, "ROC AUC");
-  // Walk groups of tied scores from the top; each negative group pairs with the positives above it.
-  let posAbove = 0;
+  // Trapezoids under the ROC steps; with integer counts every term is exact.
+  const { tps, fps } = thresholdCounts(t, s, order);
   let sum = 0;
-  let i = 0;
-  while (i < order.length) {
-    const v = s[order[i]!]!;
-    let p = 0;
-    let n = 0;
-    let j = i;
-    while (j < order.length && s[order[j]!] === v) {
-      if (t[order[j]!] === 1) p++;
-      else n++;
-      j++;
-    }
-    sum += n * (posAbove + p / 2);
-    posAbove += p;
-    i = j;
+  for (let k = 0; k < tps.length; k++) {
+    const tpBefore = k === 0 ? 0 : tps[k - 1]!;
+    const fpBefore = k === 0 ? 0 : fps[k - 1]!;
+    sum += ((fps[k]! - fpBefore) * (tpBefore + tps[k]!)) / 2;
   }
   return sum / (pos * neg);
 }
@@ -223,26 +213,51 @@ export function averagePrecisionScore(yTrue: Labels, yScore: Scores): number {
 }
 
 export function apFromArrays(t: Uint8Array, s: Float64Array, order: Uint32Array = descending(s)): number {
-  let pos = 0;
-  for (let i = 0; i < t.length; i++) pos += t[i]!;
-  if (pos === 0) return 0;
-  let tp = 0;
-  let seen = 0;
+  const { tps, fps, positives } = thresholdCounts(t, s, order);
+  if (positives === 0) return 0;
   let ap = 0;
   let prevRecall = 0;
+  for (let k = 0; k < tps.length; k++) {
+    const recall = tps[k]! / positives;
+    ap += (recall - prevRecall) * (tps[k]! / (tps[k]! + fps[k]!));
+    prevRecall = recall;
+  }
+  return ap;
+}
+
+/**
+ * Cumulative true and false positives at each distinct score, from the highest (scikit-learn's
+ * `_binary_clf_curve`): predicting 1 for score ≥ thresholds[k] gives tps[k] and fps[k]. Every
+ * threshold-walking metric and curve here is computed from it.
+ */
+export function thresholdCounts(
+  t: Uint8Array,
+  s: Float64Array,
+  order: Uint32Array = descending(s),
+): { thresholds: Float64Array; tps: Float64Array; fps: Float64Array; positives: number } {
+  const thresholds: number[] = [];
+  const tps: number[] = [];
+  const fps: number[] = [];
+  let tp = 0;
+  let fp = 0;
   let i = 0;
   while (i < order.length) {
     const v = s[order[i]!]!;
     while (i < order.length && s[order[i]!] === v) {
-      tp += t[order[i]!]!;
-      seen++;
+      if (t[order[i]!] === 1) tp++;
+      else fp++;
       i++;
     }
-    const recall = tp / pos;
-    ap += (recall - prevRecall) * (tp / seen);
-    prevRecall = recall;
+    thresholds.push(v);
+    tps.push(tp);
+    fps.push(fp);
   }
-  return ap;
+  return {
+    thresholds: Float64Array.from(thresholds),
+    tps: Float64Array.from(tps),
+    fps: Float64Array.from(fps),
+    positives: tp,
+  };
 }
 
 // ------------------------------------------------------------ probabilistic metrics
@@ -289,25 +304,8 @@ export function rocCurve(yTrue: Labels, yScore: Scores, opts: { dropIntermediate
   const t = toBinary(yTrue);
   const s = toScores(yScore, "yScore", false);
   const { pos, neg } = bothClasses(t, "the ROC curve");
-  const order = descending(s);
-  const fps: number[] = [];
-  const tps: number[] = [];
-  const thr: number[] = [];
-  let tp = 0;
-  let fp = 0;
-  let i = 0;
-  while (i < order.length) {
-    const v = s[order[i]!]!;
-    while (i < order.length && s[order[i]!] === v) {
-      if (t[order[i]!] === 1) tp++;
-      else fp++;
-      i++;
-    }
-    fps.push(fp);
-    tps.push(tp);
-    thr.push(v);
-  }
-  let keep = fps.map((_, k) => k);
+  const { thresholds: thr, tps, fps } = thresholdCounts(t, s);
+  let keep = Array.from(fps, (_, k) => k);
   if (opts.dropIntermediate ?? true) {
     // keep the ends and every corner: drop points where both neighbours line up with them
     keep = keep.filter((k) => {
@@ -337,25 +335,14 @@ export function precisionRecallCurve(yTrue: Labels, yScore: Scores): PrCurve {
   checkLengths(yTrue, yScore, ["yTrue", "yScore"]);
   const t = toBinary(yTrue);
   const s = toScores(yScore, "yScore", false);
-  let pos = 0;
-  for (let i = 0; i < t.length; i++) pos += t[i]!;
-  const order = descending(s);
+  const { thresholds: thr, tps, fps, positives } = thresholdCounts(t, s);
   const precision: number[] = [];
   const recall: number[] = [];
   const thresholds: number[] = [];
-  let tp = 0;
-  let seen = 0;
-  let i = 0;
-  while (i < order.length) {
-    const v = s[order[i]!]!;
-    while (i < order.length && s[order[i]!] === v) {
-      tp += t[order[i]!]!;
-      seen++;
-      i++;
-    }
-    precision.push(tp / seen);
-    recall.push(pos === 0 ? 1 : tp / pos);
-    thresholds.push(v);
+  for (let k = 0; k < tps.length; k++) {
+    precision.push(tps[k]! / (tps[k]! + fps[k]!));
+    recall.push(positives === 0 ? 1 : tps[k]! / positives);
+    thresholds.push(thr[k]!);
   }
   precision.reverse();
   recall.reverse();
@@ -450,24 +437,13 @@ function thresholdTable(yTrue: Labels, yScore: Scores): ThresholdChoice[] {
   checkLengths(yTrue, yScore, ["yTrue", "yScore"]);
   const t = toBinary(yTrue);
   const s = toScores(yScore, "yScore", false);
-  let pos = 0;
-  for (let i = 0; i < t.length; i++) pos += t[i]!;
-  const order = descending(s);
+  const { thresholds, tps, fps, positives } = thresholdCounts(t, s);
   const out: ThresholdChoice[] = [];
-  let tp = 0;
-  let seen = 0;
-  let i = 0;
-  while (i < order.length) {
-    const v = s[order[i]!]!;
-    while (i < order.length && s[order[i]!] === v) {
-      tp += t[order[i]!]!;
-      seen++;
-      i++;
-    }
-    const precision = tp / seen;
-    const recall = pos === 0 ? 0 : tp / pos;
+  for (let k = 0; k < tps.length; k++) {
+    const precision = tps[k]! / (tps[k]! + fps[k]!);
+    const recall = positives === 0 ? 0 : tps[k]! / positives;
     out.push({
-      threshold: v,
+      threshold: thresholds[k]!,
       precision,
       recall,
       f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall),
