@@ -951,7 +951,7 @@ export class KyselyRegistryStorage implements RegistryStorage {
 
   // ----------------------------------------------------------------- trail and policy
 
-  async getHistory(name: string): Promise<AuditEvent[]> {
+  async getHistory(name: string, options: { latest?: number } = {}): Promise<AuditEvent[]> {
     const row = await this.#db
       .selectFrom("registered_models")
       .select("model_id")
@@ -968,6 +968,16 @@ export class KyselyRegistryStorage implements RegistryStorage {
         .executeTakeFirst();
       if (!ev) throw modelNotFound(name);
       id = Number(ev.model_id);
+    }
+    if (options.latest !== undefined) {
+      const rows = await this.#db
+        .selectFrom("model_events")
+        .selectAll()
+        .where("model_id", "=", id)
+        .orderBy("event_id", "desc")
+        .limit(Math.max(0, Math.floor(options.latest)))
+        .execute();
+      return rows.reverse().map(toEvent);
     }
     const rows = await this.#db
       .selectFrom("model_events")

@@ -227,8 +227,8 @@ export interface RegistryStorage {
   /** @throws MODEL_ALIAS_NOT_FOUND */
   getVersionByAlias(name: string, alias: string): Promise<ModelVersion>;
 
-  /** The model's trail, oldest first. */
-  getHistory(name: string): Promise<AuditEvent[]>;
+  /** The model's trail, oldest first (only its `latest` events when given). */
+  getHistory(name: string, options?: { latest?: number }): Promise<AuditEvent[]>;
 
   setPolicy(name: string, policy: unknown, ctx: ChangeContext, now: number): Promise<StoredPolicy>;
   getPolicy(name: string): Promise<StoredPolicy | null>;

@@ -191,6 +191,8 @@ for (const [name, open] of backends) {
         toStage: "Production",
         displaced: [{ version: 1, fromStage: "Production", toStage: "Archived" }],
       });
+      expect(await r.getHistory("m", { latest: 2 })).toEqual(h.slice(-2));
+      expect(await r.getHistory("m", { latest: 0 })).toEqual([]);
       const ids = h.map((e) => e.id);
       expect([...ids].sort((a, b) => a - b)).toEqual(ids);
     });

@@ -75,13 +75,13 @@ export function modelRoutes(ctx: ServerContext) {
         const models: ModelListItem[] = [];
         for (const m of await registry.listRegisteredModels()) {
           const mine = await storage.listVersions(m.name);
-          const history = await registry.getModelHistory(m.name);
+          const [last] = await storage.getHistory(m.name, { latest: 1 });
           models.push({
             ...m,
             versionCount: mine.length,
             production: mine.filter((v) => v.currentStage === "Production").map((v) => v.version),
             staging: mine.filter((v) => v.currentStage === "Staging").map((v) => v.version),
-            lastEvent: history.at(-1) ?? null,
+            lastEvent: last ?? null,
           });
         }
         return { models };
