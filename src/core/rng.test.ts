@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { entropySeed, Rng } from "./rng.js";
+import { entropySeed } from "./entropy.js";
+import { Rng } from "./rng.js";
 
 describe("Rng", () => {
   it("repeats its sequence for a seed and differs between seeds", () => {

@@ -1,17 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus";
 import type { JumpableRandomGenerator } from "pure-rand/types/JumpableRandomGenerator";
 import { SextantError } from "./errors.js";
-
-/**
- * A seed drawn from the operating system's entropy, for a generator the caller asked no seed for
- * (it is recorded, e.g. as `Rng.seed`, so the run can still be replayed).
- */
-export function entropySeed(): number {
-  return Number(randomBytes(8).readBigUInt64BE() >> 12n); // 52 bits: a safe integer
-}
 
 /**
  * A seeded pseudo-random generator (xoroshiro128+). The same seed gives the same sequence on

@@ -1,5 +1,6 @@
 /** Independent uniform sampling (Optuna's RandomSampler). */
-import { entropySeed, Rng } from "../../core/rng.js";
+import { entropySeed } from "../../core/entropy.js";
+import { Rng } from "../../core/rng.js";
 import type { Sampler, StudyView } from "../sampler.js";
 import type { DistributionJSON, FrozenTrial } from "../storage.js";
 import { sampleUniform } from "./transform.js";
