@@ -1,6 +1,8 @@
 /** `/`: every experiment with its run count and last activity; filter by name (client-side). */
+
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
+import { ListPageHead } from "../components/ListPageHead.js";
 import { ErrorPanel, Skeleton } from "../components/States.js";
 import { Time } from "../components/Time.js";
 import { formatInt } from "../lib/format.js";
@@ -53,31 +55,25 @@ export function ExperimentsPage() {
 
   return (
     <div className="page">
-      <div className="page-head">
-        <h1>Experiments</h1>
-        <div className="toolbar">
-          <input
-            className="input"
-            type="search"
-            placeholder="Filter by name…"
-            value={search}
-            onChange={(e) => setQuery({ q: e.target.value }, { replace: true })}
-            aria-label="Filter experiments by name"
-          />
-          <select
-            className="input"
-            value={view}
-            onChange={(e) =>
-              setQuery({ view: e.target.value === "active" ? null : e.target.value }, { replace: true })
-            }
-            aria-label="Which experiments"
-          >
-            <option value="active">Active</option>
-            <option value="deleted">Deleted</option>
-            <option value="all">All</option>
-          </select>
-        </div>
-      </div>
+      <ListPageHead
+        title="Experiments"
+        what="experiments"
+        search={search}
+        onSearch={(q) => setQuery({ q }, { replace: true })}
+      >
+        <select
+          className="input"
+          value={view}
+          onChange={(e) =>
+            setQuery({ view: e.target.value === "active" ? null : e.target.value }, { replace: true })
+          }
+          aria-label="Which experiments"
+        >
+          <option value="active">Active</option>
+          <option value="deleted">Deleted</option>
+          <option value="all">All</option>
+        </select>
+      </ListPageHead>
       {experiments.isPending ? (
         <Skeleton rows={8} />
       ) : experiments.isError ? (

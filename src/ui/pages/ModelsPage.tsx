@@ -1,6 +1,8 @@
 /** `/models?q=…`: the registered models with their Production and Staging versions, aliases and last change. */
+
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
+import { ListPageHead } from "../components/ListPageHead.js";
 import { AliasChips, VersionLinks } from "../components/ModelBadges.js";
 import { describeEvent } from "../components/ModelTrail.js";
 import { ErrorPanel, Skeleton } from "../components/States.js";
@@ -24,19 +26,12 @@ export function ModelsPage() {
 
   return (
     <div className="page">
-      <div className="page-head">
-        <h1>Models</h1>
-        <div className="toolbar">
-          <input
-            className="input"
-            type="search"
-            placeholder="Filter by name…"
-            value={search}
-            onChange={(e) => setQuery({ q: e.target.value }, { replace: true })}
-            aria-label="Filter models by name"
-          />
-        </div>
-      </div>
+      <ListPageHead
+        title="Models"
+        what="models"
+        search={search}
+        onSearch={(q) => setQuery({ q }, { replace: true })}
+      />
       {models.isPending ? (
         <Skeleton rows={6} />
       ) : models.isError ? (

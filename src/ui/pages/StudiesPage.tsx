@@ -1,6 +1,8 @@
 /** `/studies?q=…`: every hyperparameter-optimization study with its trials by state and best value(s). */
+
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
+import { ListPageHead } from "../components/ListPageHead.js";
 import { ErrorPanel, Skeleton } from "../components/States.js";
 import { TrialStateBadge } from "../components/StudyTrialsTable.js";
 import { Time } from "../components/Time.js";
@@ -28,19 +30,12 @@ export function StudiesPage() {
 
   return (
     <div className="page">
-      <div className="page-head">
-        <h1>Studies</h1>
-        <div className="toolbar">
-          <input
-            className="input"
-            type="search"
-            placeholder="Filter by name…"
-            value={search}
-            onChange={(e) => setQuery({ q: e.target.value }, { replace: true })}
-            aria-label="Filter studies by name"
-          />
-        </div>
-      </div>
+      <ListPageHead
+        title="Studies"
+        what="studies"
+        search={search}
+        onSearch={(q) => setQuery({ q }, { replace: true })}
+      />
       {studies.isPending ? (
         <Skeleton rows={6} />
       ) : studies.isError ? (
