@@ -219,7 +219,8 @@ export function likeMatch(text: string, pattern: string, ignoreCase: boolean): b
   return pi === p.length;
 }
 
-function compare(actual: string | number, op: Op, expected: string | number): boolean {
+/** One comparison of MLflow's filter grammar (LIKE and ILIKE on the values' text). */
+export function compareValues(actual: string | number, op: Op, expected: string | number): boolean {
   switch (op) {
     case "=":
       return actual === expected;
@@ -240,11 +241,11 @@ function compare(actual: string | number, op: Op, expected: string | number): bo
 }
 
 function matches(e: Experiment, c: ExperimentCondition): boolean {
-  if (c.kind === "name") return compare(e.name, c.op, c.value);
+  if (c.kind === "name") return compareValues(e.name, c.op, c.value);
   if (c.kind === "time")
-    return compare(c.key === "creation_time" ? e.creationTime : e.lastUpdateTime, c.op, c.value);
+    return compareValues(c.key === "creation_time" ? e.creationTime : e.lastUpdateTime, c.op, c.value);
   const value = Object.hasOwn(e.tags, c.key) ? e.tags[c.key] : undefined;
-  return value !== undefined && compare(value, c.op, c.value);
+  return value !== undefined && compareValues(value, c.op, c.value);
 }
 
 function orderValue(e: Experiment, key: OrderKey): string | number {

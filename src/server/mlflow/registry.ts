@@ -32,7 +32,7 @@ import { hasRegistry } from "../../store/types.js";
 import type { ServerContext } from "../context.js";
 import { registryFor } from "../native/models-write.js";
 import { decodeOffsetToken, encodeOffsetToken, keyValues, trimTrailingSlashes } from "./convert.js";
-import { likeMatch } from "./experiment-search.js";
+import { compareValues } from "./experiment-search.js";
 import { hidden, int64, message, repeatedString, required } from "./schemas.js";
 
 /** MLflow's bounds on registered-model search (SearchRegisteredModels.max_results). */
@@ -387,33 +387,7 @@ export function parseRegistryFilter(text: string, fields: readonly string[]): Co
 }
 
 function compareString(actual: string | undefined, op: StringOp, expected: string): boolean {
-  if (actual === undefined) return false;
-  switch (op) {
-    case "=":
-      return actual === expected;
-    case "!=":
-      return actual !== expected;
-    case "LIKE":
-    case "ILIKE":
-      return likeMatch(actual, expected, op === "ILIKE");
-  }
-}
-
-function compareNumber(actual: number, op: NumberOp, expected: number): boolean {
-  switch (op) {
-    case "=":
-      return actual === expected;
-    case "!=":
-      return actual !== expected;
-    case "<":
-      return actual < expected;
-    case "<=":
-      return actual <= expected;
-    case ">":
-      return actual > expected;
-    case ">=":
-      return actual >= expected;
-  }
+  return actual !== undefined && compareValues(actual, op, expected);
 }
 
 function matches(
@@ -437,7 +411,7 @@ function matches(
       if (c.op === "IN") return item.runId != null && c.values.includes(item.runId);
       return compareString(item.runId ?? undefined, c.op, c.value);
     case "version_number":
-      return compareNumber(item.version ?? 0, c.op, c.value);
+      return compareValues(item.version ?? 0, c.op, c.value);
   }
 }
 
