@@ -6,12 +6,11 @@
  * Conventions: a difference is always B − A; labels are 0/1; label metrics threshold the
  * predictions (score ≥ threshold → 1, so 0/1 predictions pass through unchanged).
  */
-import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { pathToFileURL } from "node:url";
-import { Piscina } from "piscina";
+import type { Piscina } from "piscina";
 import { SextantError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
+import { workerPool } from "../core/worker-pool.js";
 import {
   CHUNK,
   cellsToMatrices,
@@ -642,44 +641,9 @@ export function pairedBootstrapSync(o: PairedBootstrapOptions): PairedBootstrapR
 
 // ---------------------------------------------------------------- worker pool
 
-const pools = new Map<number, Piscina>();
-
-/**
- * The bootstrap worker pool with up to `maxThreads` workers, created on first use and kept (idle
- * workers exit after a while and never hold the process open). From the TypeScript sources the
- * workers load the .ts module through tsx; from the build they load the .js.
- */
+/** The bootstrap worker pool with up to `maxThreads` workers. */
 function pool(maxThreads: number): Piscina {
-  let p = pools.get(maxThreads);
-  if (p) return p;
-  const fromSource = import.meta.url.endsWith(".ts");
-  const file = new URL(`./bootstrap.worker${fromSource ? ".ts" : ".js"}`, import.meta.url);
-  let execArgv: string[] | undefined;
-  if (fromSource && !process.execArgv.some((a) => a.includes("tsx"))) {
-    let loader: string;
-    try {
-      loader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-    } catch (e) {
-      throw new SextantError(
-        "INTERNAL",
-        "running the bootstrap from TypeScript sources needs tsx for the workers",
-        {},
-        {
-          cause: e,
-        },
-      );
-    }
-    execArgv = ["--import", loader];
-  }
-  p = new Piscina({
-    filename: file.href,
-    minThreads: 0,
-    maxThreads,
-    idleTimeout: 20_000,
-    ...(execArgv ? { execArgv } : {}),
-  });
-  pools.set(maxThreads, p);
-  return p;
+  return workerPool(import.meta.url, "bootstrap.worker", maxThreads);
 }
 
 // ================================================================ sampling

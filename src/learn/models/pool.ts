@@ -1,16 +1,10 @@
 /**
- * Worker pools (piscina) for the learners, one per worker module, created on first use and kept
- * (idle workers are unref'd, so they never hold the process open). From the TypeScript sources
- * (tests, tsx) the workers load the .ts module through tsx; from the build they load the .js.
+ * Worker pools for the learners (see core/worker-pool.ts), and the helpers their workers share.
  */
-import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { pathToFileURL } from "node:url";
-import { Piscina } from "piscina";
-import { SextantError } from "../../core/errors.js";
+import type { Piscina } from "piscina";
+import { workerPool } from "../../core/worker-pool.js";
 import { checkNumber } from "./common.js";
-
-const pools = new Map<string, Piscina>();
 
 /** Cores available to this process. */
 export function cores(): number {
@@ -28,37 +22,7 @@ export function resolveThreads(threads: number | undefined): number {
  * `maxThreads` workers.
  */
 export function pool(name: string, maxThreads: number): Piscina {
-  const fromSource = import.meta.url.endsWith(".ts");
-  const file = new URL(`./${name}${fromSource ? ".ts" : ".js"}`, import.meta.url);
-  const key = `${file.href}#${maxThreads}`;
-  let p = pools.get(key);
-  if (!p) {
-    // undefined: workers inherit this process's flags (which already load tsx under the tsx CLI)
-    let execArgv: string[] | undefined;
-    if (fromSource && !process.execArgv.some((a) => a.includes("tsx"))) {
-      let loader: string;
-      try {
-        loader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-      } catch (e) {
-        throw new SextantError(
-          "INTERNAL",
-          "running the learners from TypeScript sources needs tsx for the workers",
-          {},
-          { cause: e },
-        );
-      }
-      execArgv = ["--import", loader];
-    }
-    p = new Piscina({
-      filename: file.href,
-      minThreads: 0,
-      maxThreads,
-      idleTimeout: 20_000,
-      ...(execArgv ? { execArgv } : {}),
-    });
-    pools.set(key, p);
-  }
-  return p;
+  return workerPool(import.meta.url, name, maxThreads);
 }
 
 /** Allocates a SharedArrayBuffer-backed copy of a typed array. */
