@@ -16,6 +16,7 @@ import { evaluateGate, type GatePolicy } from "../evaluate/gates.js";
 import type { EvaluationContent } from "../evaluate/record.js";
 import type { Evidence, ModelVersion, Stage } from "../store/registry-types.js";
 import type { EvaluationRecord, Store } from "../store/types.js";
+import type { PolicyCheckJson, PolicyConditionJson } from "./registry-json.js";
 
 export type StageRequirements = Record<string, unknown> & { evaluation?: GatePolicy };
 
@@ -24,23 +25,11 @@ export interface PromotionPolicy {
   Production?: StageRequirements;
 }
 
-export interface PolicyCondition {
-  /** The evidence kind, e.g. "evaluation". */
-  kind: string;
-  condition: string;
-  ok: boolean;
-  detail: string;
-  /** The evidence that met (or was checked for) the condition. */
-  evidence?: Evidence;
-}
+/** One condition of a policy and what the check found (`evidence`: what met, or was checked for, it). */
+export type PolicyCondition = PolicyConditionJson;
 
-export interface PolicyCheck {
-  stage: Stage;
-  pass: boolean;
-  conditions: PolicyCondition[];
-  /** The evidence that satisfied the policy, to attach to the audit event. */
-  evidence: Evidence[];
-}
+/** A policy checked for one stage; `evidence` satisfied it and goes to the audit event. */
+export type PolicyCheck = PolicyCheckJson;
 
 export interface CheckContext {
   version: ModelVersion;

@@ -25,6 +25,7 @@ import { STAGES } from "../store/registry-types.js";
 import { hasRegistry, type Store } from "../store/types.js";
 import { manifestHash, manifestOf } from "./manifest.js";
 import { checkPolicy, checkPolicyShape, type PolicyCheck, type PromotionPolicy } from "./policy.js";
+import type { LineageJson } from "./registry-json.js";
 import { planAliasRollback, planStageRollback } from "./rollback.js";
 import { type ModelRef, parseModelUri, parseRunsUri } from "./uri.js";
 
@@ -52,24 +53,8 @@ export interface TransitionOptions {
   force?: boolean;
 }
 
-export interface Lineage {
-  version: ModelVersion;
-  run: {
-    runId: string;
-    runName: string;
-    experimentId: string;
-    status: string;
-    startTime: number;
-    endTime: number | null;
-    params: Record<string, string>;
-    metrics: Record<string, number>;
-  } | null;
-  datasets: Array<{ name: string; digest: string; context: string | null }>;
-  code: unknown;
-  environment: unknown;
-  study: { name: string; studyId: string; trial: number | null; parentRunId: string | null } | null;
-  evaluations: Array<{ evaluationId: string; name: string; createdTime: number }>;
-}
+/** A version's lineage: its run, datasets, code, environment, study and evaluations. */
+export type Lineage = LineageJson;
 
 /** A loaded model: the learner, and what it was loaded from. */
 export interface LoadedModel {
