@@ -113,5 +113,12 @@ describe("sextant models", () => {
     );
     expect((await cli("models", "promote", "gated", "Staging")).err).toMatch(/INVALID_ARGUMENT/);
     expect((await cli("models", "show", "nope")).err).toMatch(/error \[MODEL_NOT_FOUND\]/);
+    // names are taken as they are, quotes included
+    await cli("models", "register", `runs:/${runId}/model`, "dana's model");
+    const quoted = JSON.parse((await cli("models", "versions", "dana's model", "--json")).out) as Array<{
+      name: string;
+    }>;
+    expect(quoted.map((v) => v.name)).toEqual(["dana's model"]);
+    expect((await cli("models", "versions", "nope")).err).toMatch(/error \[MODEL_NOT_FOUND\]/);
   });
 });

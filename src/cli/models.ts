@@ -96,9 +96,7 @@ export function registerModelCommands(program: Command, io: CliIO, withClient: W
     .action(async (name: string, o: { json?: boolean }) => {
       await withClient(async (sx) => {
         const m = await sx.registry.getRegisteredModel(name);
-        const versions = await sx.registry.searchModelVersions({
-          filter: `name = '${name.replace(/'/g, "")}'`,
-        });
+        const versions = await sx.registry.listModelVersions(name);
         const policy = await sx.registry.getPromotionPolicy(name);
         if (o.json) return io.out(toJson({ model: m, versions, policy }));
         io.out(
@@ -135,10 +133,7 @@ export function registerModelCommands(program: Command, io: CliIO, withClient: W
     .option("--json", "machine-readable output")
     .action(async (name: string, o: { json?: boolean }) => {
       await withClient(async (sx) => {
-        await sx.registry.getRegisteredModel(name);
-        const versions = await sx.registry.searchModelVersions({
-          filter: `name = '${name.replace(/'/g, "")}'`,
-        });
+        const versions = await sx.registry.listModelVersions(name);
         if (o.json) return io.out(toJson(versions));
         io.out(versionTable(versions));
       });

@@ -195,6 +195,11 @@ export class ModelRegistry {
     return this.#reg.getVersion(name, checkVersion(version));
   }
 
+  /** Every version of the model, newest first. @throws MODEL_NOT_FOUND */
+  listModelVersions(name: string): Promise<ModelVersion[]> {
+    return this.#reg.listVersions(name);
+  }
+
   async getLatestVersions(name: string, stages?: readonly string[]): Promise<ModelVersion[]> {
     const want = (stages?.length ? stages.map(checkStage) : [...STAGES]) as Stage[];
     const versions = await this.#reg.listVersions(name);
