@@ -14,6 +14,7 @@ import {
   type ParzenOptions,
   paramSpec,
 } from "./parzen-estimator.js";
+import { TpeSampler } from "./sampler.js";
 import { erfc, logGaussMass, logNdtr, ndtriExp, truncnormLogPdf, truncnormPpf } from "./truncnorm.js";
 
 function close(actual: ArrayLike<number>, expected: readonly number[], tol = 1e-10): void {
@@ -100,6 +101,27 @@ describe("ParzenEstimator", () => {
     close(pe.sigmas[1] as Float64Array, m.sigmas_b, 1e-12);
     const at = [Float64Array.from(m.at.a), Float64Array.from(m.at.b), Float64Array.from(m.at.c)];
     close(pe.logPdf(at, 3), m.log_pdf, 1e-9);
+    // bandwidthFactor scales Scott's bandwidths (the prior kernel keeps the whole range), and the
+    // magic clip still bounds them below
+    const narrow = new ParzenEstimator(
+      [Float64Array.from(m.obs.a), Float64Array.from(m.obs.b), Float64Array.from(m.obs.c)],
+      specs,
+      { ...OPTS, multivariate: true, bandwidthFactor: 0.6 },
+    );
+    const K = pe.nKernels;
+    const range = (specs[0] as { high: number; low: number }).high - (specs[0] as { low: number }).low;
+    const minSigma = range / Math.min(100, 1 + K);
+    for (let k = 0; k < K - 1; k++) {
+      const want = Math.max(minSigma, 0.6 * (m.sigmas_a[k] as number));
+      expect((narrow.sigmas[0] as Float64Array)[k]).toBeCloseTo(want, 12);
+    }
+    expect((narrow.sigmas[0] as Float64Array)[K - 1]).toBeCloseTo(range, 12);
+  });
+
+  it("TpeSampler rejects a bandwidthFactor that is not a positive number", () => {
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => new TpeSampler({ multivariate: true, bandwidthFactor: bad })).toThrow(RangeError);
+    }
   });
 
   it("crowded kernels (summed by series) give the direct mixture sum's log pdf", () => {

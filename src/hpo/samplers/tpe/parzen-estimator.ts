@@ -4,7 +4,8 @@
  * log-scaled ones, integrated over the step for discrete ones) or a smoothed one-hot categorical.
  *
  * Bandwidths follow Optuna: univariate kernels take the larger gap to their sorted neighbours
- * (endpoints included), multivariate ones Scott's rule 0.2·n^(-1/(d+4)) of the range; both are
+ * (endpoints included), multivariate ones Scott's rule 0.2·n^(-1/(d+4)) of the range times
+ * `bandwidthFactor` (1 here, as Optuna; the sampler narrows it, see TpeSamplerOptions); both are
  * clipped to [range/min(100, 1+K), range] (the "magic clip").
  *
  * Continuous kernels are, by default, truncated normals without the 1/σ factor, as Optuna 3.1
@@ -109,6 +110,8 @@ export interface ParzenOptions {
   multivariate: boolean;
   /** Normalise continuous kernels by their bandwidth (proper densities). Default false (Optuna 3.1). */
   scaleKernels?: boolean;
+  /** Multivariate only: multiplies the Scott's-rule bandwidth. Default 1 (Optuna's rule). */
+  bandwidthFactor?: number;
 }
 
 /** Numerical kernels of one param, in transformed space. */
@@ -771,7 +774,7 @@ function numericKernels(
   const sigmas = new Float64Array(K);
   let order: Int32Array | null = null;
   if (options.multivariate) {
-    sigmas.fill(sigma0 * range);
+    sigmas.fill(sigma0 * range * (options.bandwidthFactor ?? 1));
   } else {
     order = presorted ? presortedOrder(mus, n, considerPrior) : sortedOrder(mus);
     // the gap to each sorted neighbour, with low/high as outer neighbours
