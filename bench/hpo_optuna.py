@@ -9,7 +9,7 @@ objective. Prints one JSON object on stdout, progress on stderr.
     /usr/bin/python3 bench/hpo_optuna.py quality --seeds 20 --trials 100 [--samplers tpe,tpe_mv,random] [--functions a,b]
     /usr/bin/python3 bench/hpo_optuna.py overhead --trials 1000 [--storage memory|sqlite]
     /usr/bin/python3 bench/hpo_optuna.py pruning --curves FILE.json [--curves FILE2.json ...]
-    /usr/bin/python3 bench/hpo_optuna.py parallel --trials 40 --sleep-ms 20
+    /usr/bin/python3 bench/hpo_optuna.py parallel --trials 40 (--sleep-ms 20 | --busy-ms 50)
 """
 
 import argparse
@@ -228,11 +228,18 @@ def pruning(args):
 
 
 def parallel(args):
-    """Wall time of `trials` trials of a sleeping objective with n_jobs=1 and n_jobs=2 (TPE)."""
+    """Wall time of `trials` trials with n_jobs=1 and n_jobs=2 (TPE): an objective that sleeps
+    `sleep_ms`, or with `busy_ms` one that keeps the CPU busy that long."""
 
     def objective(t):
         overhead_value(t)
-        time.sleep(args.sleep_ms / 1000)
+        if args.busy_ms > 0:
+            end = time.perf_counter() + args.busy_ms / 1000
+            s = 0.0
+            while time.perf_counter() < end:
+                s += math.sqrt(s + 1)
+        else:
+            time.sleep(args.sleep_ms / 1000)
         return 0.0
 
     walls = {}
@@ -255,6 +262,7 @@ def main():
     p.add_argument("--storage", choices=["memory", "sqlite"], default="memory")
     p.add_argument("--curves", action="append", default=[])
     p.add_argument("--sleep-ms", type=float, default=20)
+    p.add_argument("--busy-ms", type=float, default=0)
     args = p.parse_args()
     modes = {"quality": quality, "overhead": overhead, "pruning": pruning, "parallel": parallel}
     result = modes[args.mode](args)

@@ -1,21 +1,21 @@
 /**
  * `sextant studies …`: hyperparameter-optimization studies in the store. `list`, `show NAME`,
- * `delete NAME`, and `worker`, which runs a script's objective on a study — in this process, or in
- * K child processes sharing the store (`--processes K`) so CPU-bound objectives use every core.
+ * `delete NAME`, and `worker`, which runs a script's objective on a study — in this process, in
+ * K worker threads of it (`--threads K`), or in K child processes sharing the store
+ * (`--processes K`), so CPU-bound objectives use every core.
  * Several workers, on one machine or many, share a study through a SQLite file or PostgreSQL.
  */
 import { fork } from "node:child_process";
-import { existsSync } from "node:fs";
-import { extname, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type Command, InvalidArgumentError } from "commander";
 import { SextantError } from "../core/errors.js";
 import { studyReport } from "../hpo/analysis/report.js";
 import { paretoFrontTrials } from "../hpo/pareto.js";
-import type { Pruner, Sampler } from "../hpo/sampler.js";
-import type { Objective, OptimizeSummary } from "../hpo/study.js";
+import { loadWorkerScript } from "../hpo/script.js";
+import type { OptimizeSummary } from "../hpo/study.js";
 import { externalParams } from "../hpo/trial.js";
-import type { Direction, FrozenTrial, StudyStorage, TrialState } from "../store/study-types.js";
+import type { FrozenTrial, StudyStorage, TrialState } from "../store/study-types.js";
 import { hasStudies } from "../store/types.js";
 import { Sextant } from "../tracking/sextant.js";
 import { formatDuration, formatNumber, formatTime, keyValues, table, toJson } from "./format.js";
@@ -30,14 +30,6 @@ const STATE_LABELS: Record<TrialState, string> = {
   WAITING: "waiting",
 };
 
-/** What a worker script exports: the objective as default, and optionally how to search. */
-export interface WorkerScript {
-  objective: Objective;
-  sampler?: Sampler;
-  pruner?: Pruner;
-  directions?: Direction[];
-}
-
 interface WorkerOptions {
   study: string;
   script: string;
@@ -45,6 +37,7 @@ interface WorkerOptions {
   timeout?: number;
   processes: number;
   concurrency: number;
+  threads?: number;
   heartbeatMs?: number;
   staleAfterMs?: number;
   json?: boolean;
@@ -66,68 +59,6 @@ function positiveNumber(v: string): number {
   const n = Number(v);
   if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError("expected a positive number");
   return n;
-}
-
-/**
- * Imports a worker script: JavaScript directly, TypeScript through tsx. Its default export is the
- * objective; `sampler`, `pruner` and `direction` or `directions` are optional named exports.
- * @throws FILE_NOT_FOUND, INVALID_ARGUMENT
- */
-export async function loadWorkerScript(file: string): Promise<WorkerScript> {
-  if (!existsSync(file)) throw new SextantError("FILE_NOT_FOUND", `no script at ${file}`, { path: file });
-  const url = pathToFileURL(file).href;
-  let mod: Record<string, unknown>;
-  if ([".ts", ".mts", ".cts", ".tsx"].includes(extname(file))) {
-    let tsImport: (specifier: string, parent: string) => Promise<unknown>;
-    try {
-      ({ tsImport } = (await import("tsx/esm/api")) as { tsImport: typeof tsImport });
-    } catch (e) {
-      throw new SextantError(
-        "INVALID_ARGUMENT",
-        `running a TypeScript script needs tsx (npm install tsx), or compile ${file} to JavaScript`,
-        { path: file },
-        { cause: e },
-      );
-    }
-    mod = (await tsImport(url, import.meta.url)) as Record<string, unknown>;
-  } else {
-    mod = (await import(url)) as Record<string, unknown>;
-  }
-  // a CommonJS or tsx-wrapped module may nest the exports under `default`
-  let objective = mod.default;
-  let exportsOf: Record<string, unknown> = mod;
-  if (typeof objective !== "function" && objective !== null && typeof objective === "object") {
-    exportsOf = objective as Record<string, unknown>;
-    objective = exportsOf.default;
-  }
-  if (typeof objective !== "function") {
-    throw new SextantError("INVALID_ARGUMENT", `${file} must export its objective as the default export`, {
-      path: file,
-    });
-  }
-  const direction = exportsOf.direction;
-  const directions = exportsOf.directions;
-  if (direction !== undefined && direction !== "minimize" && direction !== "maximize") {
-    throw new SextantError("INVALID_ARGUMENT", `${file}: direction must be "minimize" or "maximize"`);
-  }
-  const pick = <T>(key: string, method: string): T | undefined => {
-    const v = exportsOf[key];
-    if (v === undefined) return undefined;
-    if (v === null || typeof (v as Record<string, unknown>)[method] !== "function") {
-      throw new SextantError("INVALID_ARGUMENT", `${file}: the '${key}' export is not a ${key}`);
-    }
-    return v as T;
-  };
-  return {
-    objective: objective as Objective,
-    sampler: pick<Sampler>("sampler", "sampleIndependent"),
-    pruner: pick<Pruner>("pruner", "prune"),
-    directions: Array.isArray(directions)
-      ? (directions as Direction[])
-      : direction === undefined
-        ? undefined
-        : [direction as Direction],
-  };
 }
 
 /** nTrials split over k workers, the first ones taking the remainder. */
@@ -300,6 +231,11 @@ export function registerStudyCommands(program: Command, io: CliIO): void {
       positiveInt,
       1,
     )
+    .option(
+      "--threads <k>",
+      "worker threads running the objective in each process (CPU-bound objectives on k cores; any store)",
+      positiveInt,
+    )
     .option("--heartbeat-ms <ms>", "how often running trials heartbeat (default 10000)", nonNegativeInt)
     .option(
       "--stale-after-ms <ms>",
@@ -309,6 +245,12 @@ export function registerStudyCommands(program: Command, io: CliIO): void {
     .option("--json", "machine-readable summary")
     .action(async (o: WorkerOptions) => {
       const file = resolve(io.cwd ?? process.cwd(), o.script);
+      if (o.threads !== undefined && o.concurrency > 1) {
+        throw new SextantError(
+          "INVALID_ARGUMENT",
+          "--threads sets the trials in flight (one per thread); leave out --concurrency",
+        );
+      }
       const script = await loadWorkerScript(file);
       if (o.processes > 1) {
         const summary = await runProcesses(o, file, storeUri(), io);
@@ -340,10 +282,11 @@ export function registerStudyCommands(program: Command, io: CliIO): void {
         process.on("SIGINT", stop);
         process.on("SIGTERM", stop);
         try {
-          return await study.optimize(script.objective, {
+          // with threads, each worker thread imports the script and runs its objective
+          return await study.optimize(o.threads === undefined ? script.objective : file, {
             nTrials: o.nTrials,
             timeoutMs: o.timeout === undefined ? undefined : o.timeout * 1000,
-            concurrency: o.concurrency,
+            concurrency: o.threads ?? o.concurrency,
             onWarning: (m) => io.err(m),
           });
         } finally {
@@ -402,6 +345,8 @@ async function runProcesses(
     ];
     if (n !== undefined) args.push("--n-trials", String(n));
     if (o.timeout !== undefined) args.push("--timeout", String(o.timeout));
+    if (o.threads !== undefined)
+      args.splice(args.indexOf("--concurrency"), 2, "--threads", String(o.threads));
     if (o.heartbeatMs !== undefined) args.push("--heartbeat-ms", String(o.heartbeatMs));
     if (o.staleAfterMs !== undefined) args.push("--stale-after-ms", String(o.staleAfterMs));
     return fork(main, args, {

@@ -7,12 +7,16 @@
  * this process are in the cache as they change (their params included), so a sampler asked for
  * one trial sees the params of the others — the pending-trial awareness parallel TPE needs.
  *
- * `optimize` runs `concurrency` trials at once in one process (a promise pool): objectives that
- * await I/O or timers overlap; CPU-bound synchronous objectives do not (use processes sharing a
- * database-backed storage for that). While trials run the study heartbeats them; before each ask
+ * `optimize` runs `concurrency` trials at once (a promise pool). Given a function, the trials run
+ * in this thread: objectives that await I/O or timers overlap, CPU-bound ones do not. Given an
+ * objective script (a file or URL whose default export is the objective), each of `concurrency`
+ * worker threads runs it (thread-objective.ts), so CPU-bound objectives use as many cores; several
+ * processes sharing a database-backed storage scale further. While trials run the study heartbeats them; before each ask
  * it fails trials whose heartbeat is older than `staleAfterMs`, so a worker that died leaves FAIL.
  */
 import { randomUUID } from "node:crypto";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type Clock, systemClock } from "../core/clock.js";
 import { isSextantError, SextantError } from "../core/errors.js";
 import { cloneTrial, InMemoryStorage } from "./memory-storage.js";
@@ -31,6 +35,7 @@ import {
   type TrialState,
   type TrialTracker,
 } from "./storage.js";
+import { ThreadedObjective } from "./thread-objective.js";
 import { externalParams, isTrialPruned, type ParamValue, Trial, type TrialHost } from "./trial.js";
 
 export interface StudyOptions {
@@ -90,7 +95,10 @@ export interface OptimizeOptions {
   nTrials?: number;
   /** Start no trial after this many ms (by the study's clock). */
   timeoutMs?: number;
-  /** Trials in flight at once. Default 1. */
+  /**
+   * Trials in flight at once. Default 1. With an objective script, also the number of worker
+   * threads running it.
+   */
   concurrency?: number;
   /**
    * Whether to go on after an objective threw (the trial is FAIL either way, the error in
@@ -743,8 +751,17 @@ export class Study implements TrialHost {
    * throws TrialPruned is PRUNED; one that throws anything else, or returns no value or a
    * non-finite one, is FAIL with the reason in systemAttrs.fail_reason, and the study goes on
    * (unless `catch` says otherwise).
+   *
+   * `objective` is a function, or the path (relative to the working directory) or file URL of a
+   * script whose default export is the objective (.js, or .ts through tsx): `concurrency` worker
+   * threads then run it, for objectives that keep a core busy. The script's other exports
+   * (sampler, pruner, direction) are for `sextant studies worker` and are not read here.
+   * @throws FILE_NOT_FOUND or INVALID_ARGUMENT when the script cannot be loaded
    */
-  async optimize(objective: Objective, options: OptimizeOptions = {}): Promise<OptimizeSummary> {
+  async optimize(
+    objective: Objective | string | URL,
+    options: OptimizeOptions = {},
+  ): Promise<OptimizeSummary> {
     const { nTrials, timeoutMs, concurrency = 1, callbacks = [], onProgress } = options;
     if (nTrials !== undefined && (!Number.isSafeInteger(nTrials) || nTrials < 0)) {
       throw new SextantError(
@@ -761,9 +778,28 @@ export class Study implements TrialHost {
     if (timeoutMs !== undefined && !(timeoutMs >= 0)) {
       throw new SextantError("INVALID_ARGUMENT", `timeoutMs must be >= 0, got ${String(timeoutMs)}`);
     }
+    if (typeof objective !== "function" && typeof objective !== "string" && !(objective instanceof URL)) {
+      throw new SextantError(
+        "INVALID_ARGUMENT",
+        "the objective is a function or the path or URL of a script",
+      );
+    }
     if (this.#optimizing)
       throw new SextantError("INVALID_STATE", "optimize is already running on this study");
     this.#optimizing = true;
+    let run: Objective;
+    if (typeof objective === "function") run = objective;
+    else {
+      const file = objective instanceof URL ? fileURLToPath(objective) : resolve(objective);
+      let threads: ThreadedObjective;
+      try {
+        threads = await ThreadedObjective.start(file, concurrency);
+      } catch (e) {
+        this.#optimizing = false;
+        throw e;
+      }
+      run = (trial) => threads.run(trial);
+    }
     this.#stopRequested = false;
     const warn = options.onWarning ?? this.#warn;
     const start = this.clock.now();
@@ -785,7 +821,7 @@ export class Study implements TrialHost {
       let error: unknown;
       let failReason: string | undefined;
       try {
-        values = (await objective(trial)) ?? undefined;
+        values = (await run(trial)) ?? undefined;
       } catch (e) {
         if (isTrialPruned(e)) state = "PRUNED";
         else {
