@@ -241,3 +241,53 @@ describe("truncated normal", () => {
     }
   });
 });
+
+describe("TpeSampler local steps", () => {
+  it("move the best trial's params by normal steps of 0.7 × the spread of the below trials", async () => {
+    const { createStudy } = await import("../../study.js");
+    const zs: number[] = [];
+    for (let seed = 0; seed < 200; seed++) {
+      const study = await createStudy({
+        sampler: new TpeSampler({ seed, nStartupTrials: 20, localSteps: 1 }),
+        heartbeatIntervalMs: 0,
+      });
+      await study.optimize(
+        (t) => {
+          const x = t.suggestFloat("x", -10, 10);
+          const n = t.suggestInt("n", 0, 50);
+          const c = t.suggestCategorical("c", ["a", "b"]);
+          return x * x + (n - 20) ** 2 / 100 + (c === "a" ? 0 : 1);
+        },
+        { nTrials: 20 },
+      );
+      // after 20 trials the 2 best (gamma(20) = 2) are "below"; their population sd is half the gap
+      const [best, second] = [...study.trials].sort(
+        (a, b) => (a.values?.[0] as number) - (b.values?.[0] as number),
+      );
+      const bx = best?.params.x as number;
+      const bn = best?.params.n as number;
+      const scaleX = Math.max((0.7 * Math.abs(bx - (second?.params.x as number))) / 2, 20 / 200);
+      const scaleN = Math.max((0.7 * Math.abs(bn - (second?.params.n as number))) / 2, 51 / 200, 1);
+      const t = await study.ask();
+      const x = t.suggestFloat("x", -10, 10);
+      const n = t.suggestInt("n", 0, 50);
+      // the categorical keeps the best trial's choice (internal index 0 for "a")
+      expect(t.suggestCategorical("c", ["a", "b"])).toBe(["a", "b"][best?.params.c as number]);
+      expect(Number.isInteger(n) && n >= 0 && n <= 50).toBe(true);
+      expect(Math.abs(n - bn)).toBeLessThanOrEqual(7 * scaleN);
+      zs.push((x - bx) / scaleX);
+    }
+    const mean = zs.reduce((a, b) => a + b, 0) / zs.length;
+    const sd = Math.sqrt(zs.reduce((a, b) => a + (b - mean) ** 2, 0) / zs.length);
+    // a standard normal, up to sampling error (200 draws: the mean's sd is 0.07) and the rare
+    // redraw at the range's ends
+    expect(Math.abs(mean)).toBeLessThan(0.25);
+    expect(sd).toBeGreaterThan(0.85);
+    expect(sd).toBeLessThan(1.15);
+  });
+
+  it("are a probability", () => {
+    for (const bad of [-0.1, 1.5, Number.NaN]) expect(() => new TpeSampler({ localSteps: bad })).toThrow(RangeError);
+    expect(() => new TpeSampler({ localSteps: 0 })).not.toThrow();
+  });
+});

@@ -16,7 +16,7 @@ import type { Sampler, StudyView } from "../../sampler.js";
 import type { DistributionJSON, FrozenTrial } from "../../storage.js";
 import { HV_EPS, hypervolume, referencePoint } from "../pareto.js";
 import { GroupDecomposedSearchSpace, IntersectionSearchSpace, withoutSingles } from "../search-space.js";
-import { sampleUniform } from "../transform.js";
+import { fromBox, sampleUniform, toTransformed, transformedBounds } from "../transform.js";
 import { ObservationHistory, type Split } from "./history.js";
 import {
   defaultGamma,
@@ -57,6 +57,18 @@ export interface TpeSamplerOptions {
    */
   scaleKernels?: boolean;
   /**
+   * Probability that a trial after the startup is a local step rather than a TPE draw: the best
+   * trial's params, each moved by a normal step in the transformed (log for log-scaled) space whose
+   * scale is 0.7 × the spread of the "below" trials' values — at least 1/200 of the range, and one
+   * grid step for integer and stepped params; categorical params keep the best trial's choice.
+   * The steps refine the best region jointly, which univariate TPE cannot: on the hpo benchmark
+   * they end better than Optuna's TPE on the continuous functions and as well on the mixed one, on
+   * seeds they were not tuned on (bench/hpo.ts, "Local steps"). Default 0.2 univariate, 0
+   * multivariate (whose joint kernels refine already); 0 is Optuna's TPE. Params outside the
+   * intersection search space, and multi-objective studies, are left to TPE.
+   */
+  localSteps?: number;
+  /**
    * With multivariate: multiplies the kernels' Scott's-rule bandwidth, 0.2·n^(-1/(d+4)) of each
    * range. Default 0.6; 1 is Optuna's rule. The joint kernels of Scott's rule are wide enough that
    * multivariate TPE samples far from its best trials; at 0.6 it ends better on every function of
@@ -64,6 +76,22 @@ export interface TpeSamplerOptions {
    * bandwidth").
    */
   bandwidthFactor?: number;
+}
+
+/** Probability of a local step per trial, univariate (see {@link TpeSamplerOptions.localSteps}). */
+export const DEFAULT_LOCAL_STEPS = 0.2;
+/** A local step's scale relative to the spread of the "below" trials' values. */
+const LOCAL_STEP_SCALE = 0.7;
+
+/** The candidate, startup and local-step generators of a seed: disjoint streams of one generator. */
+function rngs(seed: number): [Rng, Rng, Rng] {
+  const rng = new Rng(seed);
+  const random = rng.fork();
+  // the third stream, after the two above, without moving `rng` on (seeds keep their TPE draws)
+  const base = new Rng(seed);
+  base.fork();
+  base.fork();
+  return [rng, random, base];
 }
 
 /** Multivariate kernels' bandwidth relative to Scott's rule (see {@link TpeSamplerOptions}). */
@@ -77,8 +105,10 @@ export class TpeSampler implements Sampler {
   readonly #multivariate: boolean;
   readonly #group: boolean;
   readonly #constantLiar: boolean;
+  readonly #localSteps: number;
   #rng: Rng;
   #random: Rng;
+  #stepRng: Rng;
   #history: ObservationHistory | null = null;
   readonly #intersection = new IntersectionSearchSpace(true);
   readonly #groups: GroupDecomposedSearchSpace | null;
@@ -86,9 +116,12 @@ export class TpeSampler implements Sampler {
 
   constructor(options: TpeSamplerOptions = {}) {
     const seed = options.seed ?? entropySeed();
-    this.#rng = new Rng(seed);
-    this.#random = this.#rng.fork();
+    [this.#rng, this.#random, this.#stepRng] = rngs(seed);
     this.#multivariate = options.multivariate ?? false;
+    this.#localSteps = options.localSteps ?? (this.#multivariate ? 0 : DEFAULT_LOCAL_STEPS);
+    if (!(this.#localSteps >= 0 && this.#localSteps <= 1)) {
+      throw new RangeError("localSteps is a probability in [0, 1]");
+    }
     this.#group = options.group ?? false;
     if (this.#group && !this.#multivariate) throw new RangeError("group needs multivariate");
     this.#parzen = {
@@ -114,12 +147,13 @@ export class TpeSampler implements Sampler {
   }
 
   reseedRng(seed: number): void {
-    this.#rng = new Rng(seed);
-    this.#random = this.#rng.fork();
+    [this.#rng, this.#random, this.#stepRng] = rngs(seed);
   }
 
   inferRelativeSearchSpace(study: StudyView): Record<string, DistributionJSON> {
-    if (!this.#multivariate) return {};
+    if (!this.#multivariate) {
+      return this.#localSteps > 0 ? withoutSingles(this.#intersection.calculate(study)) : {};
+    }
     if (this.#groups) {
       this.#groupSpaces = this.#groups.calculate(study).map(withoutSingles);
       const out: Record<string, DistributionJSON> = {};
@@ -135,6 +169,8 @@ export class TpeSampler implements Sampler {
     space: Record<string, DistributionJSON>,
   ): Record<string, number> {
     if (Object.keys(space).length === 0) return {};
+    const local = this.#localStep(study, space);
+    if (local || !this.#multivariate) return local ?? {};
     if (this.#groups) {
       const out: Record<string, number> = {};
       for (const g of this.#groupSpaces) {
@@ -218,6 +254,54 @@ export class TpeSampler implements Sampler {
     for (let p = 0; p < names.length; p++)
       out[names[p] as string] = (cands[p] as Float64Array)[best] as number;
     return out;
+  }
+
+  /**
+   * With probability `localSteps` (after the startup), params near the best trial's: see
+   * {@link TpeSamplerOptions.localSteps}. Null when no step is taken.
+   */
+  #localStep(study: StudyView, space: Record<string, DistributionJSON>): Record<string, number> | null {
+    if (this.#localSteps <= 0) return null;
+    const history = this.#historyFor(study);
+    const n = history.size;
+    if (n < this.#nStartup || n === 0 || history.isMultiObjective) return null;
+    if (this.#stepRng.random() >= this.#localSteps) return null;
+    const below = history.split(this.#gamma(n)).below.filter((r) => r >= 0);
+    if (below.length < 2) return null;
+    const best = history.split(1).below[0] as number;
+    const out: Record<string, number> = {};
+    for (const name of Object.keys(space)) {
+      const d = space[name] as DistributionJSON;
+      const col = history.column(name, d);
+      const v = col[best] as number;
+      if (Number.isNaN(v)) continue;
+      if (d.type === "categorical") {
+        out[name] = v;
+        continue;
+      }
+      let sum = 0;
+      let sum2 = 0;
+      let m = 0;
+      for (const r of below) {
+        const x = col[r] as number;
+        if (Number.isNaN(x)) continue;
+        const t = toTransformed(d, x);
+        sum += t;
+        sum2 += t * t;
+        m++;
+      }
+      const mean = sum / m;
+      const spread = Math.sqrt(Math.max(0, sum2 / m - mean * mean));
+      const [lo, hi] = transformedBounds(d);
+      const grid = (d.type === "int" && !d.log) || (d.type === "float" && d.step !== null) ? (d.step ?? 0) : 0;
+      const scale = Math.max(LOCAL_STEP_SCALE * spread, (hi - lo) / 200, grid);
+      const x0 = toTransformed(d, v);
+      // a normal step, drawn again (a few times) while it leaves the range, else clipped
+      let x = x0 + this.#stepRng.normal(0, scale);
+      for (let k = 0; k < 16 && (x < lo || x > hi); k++) x = x0 + this.#stepRng.normal(0, scale);
+      out[name] = fromBox(d, Math.min(hi, Math.max(lo, x)));
+    }
+    return Object.keys(out).length > 0 ? out : null;
   }
 
   /**
