@@ -287,7 +287,8 @@ describe("TpeSampler local steps", () => {
   });
 
   it("are a probability", () => {
-    for (const bad of [-0.1, 1.5, Number.NaN]) expect(() => new TpeSampler({ localSteps: bad })).toThrow(RangeError);
+    for (const bad of [-0.1, 1.5, Number.NaN])
+      expect(() => new TpeSampler({ localSteps: bad })).toThrow(RangeError);
     expect(() => new TpeSampler({ localSteps: 0 })).not.toThrow();
   });
 });

@@ -293,7 +293,8 @@ export class TpeSampler implements Sampler {
       const mean = sum / m;
       const spread = Math.sqrt(Math.max(0, sum2 / m - mean * mean));
       const [lo, hi] = transformedBounds(d);
-      const grid = (d.type === "int" && !d.log) || (d.type === "float" && d.step !== null) ? (d.step ?? 0) : 0;
+      const grid =
+        (d.type === "int" && !d.log) || (d.type === "float" && d.step !== null) ? (d.step ?? 0) : 0;
       const scale = Math.max(LOCAL_STEP_SCALE * spread, (hi - lo) / 200, grid);
       const x0 = toTransformed(d, v);
       // a normal step, drawn again (a few times) while it leaves the range, else clipped
