@@ -27,6 +27,9 @@ function objectiveOf(file: string, version: number): Promise<Objective> {
 class ThreadTrial {
   readonly number: number;
   readonly trialId: string;
+  /** The trial's tracking run, when the study has a tracker. */
+  readonly runId: string | null;
+  readonly startTime: number | null;
   /** The worker thread running this trial. */
   readonly threadId = threadId;
   readonly #port: MessagePort;
@@ -36,6 +39,8 @@ class ThreadTrial {
   constructor(task: ThreadTask & { type: "run" }) {
     this.number = task.number;
     this.trialId = task.trialId;
+    this.runId = task.runId;
+    this.startTime = task.startTime;
     this.#port = task.port;
     this.#head = new Int32Array(task.reply, 0, 2);
     this.#body = new Uint8Array(task.reply, 8);
@@ -78,6 +83,10 @@ class ThreadTrial {
 
   get params(): Record<string, unknown> {
     return this.#call("params", []) as Record<string, unknown>;
+  }
+
+  get distributions(): Record<string, unknown> {
+    return this.#call("distributions", []) as Record<string, unknown>;
   }
 
   get userAttrs(): Record<string, unknown> {

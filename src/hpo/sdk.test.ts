@@ -2,7 +2,7 @@
  * Studies through the tracking client: `sx.createStudy` keeps the study in the store and records
  * it as runs (the study a parent run, each trial a child run), findable with `sx.searchRuns`.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -104,6 +104,21 @@ describe("sx.createStudy", () => {
       const child = await sx.getRun(again.trials[8]!.runId!);
       expect(child.info.parentRunId).toBe(parentId);
       expect(child.info.experimentId).toBe(parent.info.experimentId);
+      // an objective script in worker threads: its trials are child runs too, and it sees their ids
+      const script = join(scratch, "threaded.mjs");
+      writeFileSync(
+        script,
+        "export default (t) => { t.report(1, 0); t.setUserAttr('run', t.runId); return t.suggestFloat('x', -2, 2); };\n",
+      );
+      await again.optimize(script, { nTrials: 2, concurrency: 2 });
+      for (const t of again.trials.slice(9)) {
+        expect(t.userAttrs.run).toBe(t.runId);
+        const run = await sx.getRun(t.runId!);
+        expect(run.info.parentRunId).toBe(parentId);
+        expect(run.data.params).toEqual({ x: String(t.params.x) });
+        expect(run.data.metrics.value).toBe(t.values![0]);
+        expect((await sx.getMetricHistory(t.runId!, "intermediate/value")).map((m) => m.value)).toEqual([1]);
+      }
       await sx.deleteStudy("quad");
       expect(await sx.listStudies()).toEqual([]);
       await expect(sx.loadStudy({ name: "quad" })).rejects.toMatchObject({ code: "STUDY_NOT_FOUND" });

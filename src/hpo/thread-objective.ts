@@ -5,7 +5,7 @@
  *
  * A trial is asked on the main thread as usual; a worker receives the trial's number and runs the
  * objective with a stand-in trial whose calls (suggest*, report, shouldPrune, setUserAttr, params,
- * userAttrs) are synchronous round trips: the worker posts the call on the trial's message port
+ * distributions, userAttrs) are synchronous round trips: the worker posts the call on the trial's message port
  * and blocks on a shared buffer (Atomics.wait) until the main thread has run it on the real trial
  * and written the reply. So define-by-run, pruning and pending-trial awareness work exactly as in
  * one thread, and the objective keeps the synchronous trial API.
@@ -21,7 +21,7 @@ import type { ObjectiveValue } from "./study.js";
 import { type Trial, TrialPruned } from "./trial.js";
 
 /** Bytes for one reply of the main thread (a suggested value, a flag, the params). */
-export const REPLY_BYTES = 1 << 18;
+const REPLY_BYTES = 1 << 18;
 
 /** An error crossing the thread boundary. @internal */
 export interface WireError {
@@ -41,6 +41,9 @@ export type ThreadTask =
       version: number;
       number: number;
       trialId: string;
+      /** The trial's tracking run, when the study has a tracker. */
+      runId: string | null;
+      startTime: number | null;
       /** Where the worker posts its calls. */
       port: MessagePort;
       /** [flag, length] then the reply's UTF-8 JSON. */
@@ -67,6 +70,7 @@ const CALLS: Record<string, (t: Trial, args: unknown[]) => unknown> = {
   shouldPrune: (t) => t.shouldPrune(),
   setUserAttr: (t, a) => t.setUserAttr(a[0] as string, a[1]),
   params: (t) => t.params,
+  distributions: (t) => t.distributions,
   userAttrs: (t) => t.userAttrs,
 };
 
@@ -135,6 +139,8 @@ export class ThreadedObjective {
         version: this.#version,
         number: trial.number,
         trialId: trial.trialId,
+        runId: trial.runId,
+        startTime: trial.startTime,
         port: port2,
         reply,
       };

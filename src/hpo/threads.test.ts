@@ -41,6 +41,8 @@ describe("objective scripts in worker threads", () => {
         trial.setUserAttr("thread", trial.threadId);
         trial.setUserAttr("ran", [started, Date.now()]);
         trial.setUserAttr("seen", trial.params);
+        trial.setUserAttr("kinds", Object.values(trial.distributions).map((d) => d.type));
+        trial.setUserAttr("started", trial.startTime);
         return x * x + n + (kind === "a" ? 0 : 1);
       }`,
     );
@@ -61,6 +63,8 @@ describe("objective scripts in worker threads", () => {
       const seen = t.userAttrs.seen as Record<string, unknown>;
       expect(seen.x).toBe(x);
       expect(seen.kind).toBe(["a", "b", null][t.params.kind as number]);
+      expect(t.userAttrs.kinds).toEqual(["float", "int", "categorical"]);
+      expect(t.userAttrs.started).toBe(t.startTime);
     }
     // two threads, and some trials ran at the same time
     expect(new Set(trials.map((t) => t.userAttrs.thread)).size).toBe(2);
