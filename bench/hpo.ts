@@ -47,7 +47,9 @@
  * 0.252 and 0.246) when the steps keep the best trial's categorical choice, 0.475 when they leave
  * it to TPE, so they keep it.
  *
- * Options: --sections LIST, --seeds N, --trials N, --functions LIST, --samplers LIST
+ * Options: --sections LIST, --seeds N, --seed-offset K (quality on seeds K…K+N−1 on both sides,
+ * to judge on seeds the defaults were not chosen on: `--sections quality --seeds 40 --seed-offset
+ * 60`), --trials N, --functions LIST, --samplers LIST
  * (tpe,tpe_mv,random), --curve-seeds N, --parallel-trials N, --overhead-trials N (1000),
  * --persisted-trials N (500), --no-optuna. Quick run: `--seeds 5 --curve-seeds 2`.
  */
@@ -188,7 +190,7 @@ async function quality(opts: Options, py: PyJob | null) {
     for (const f of fns) {
       const t0 = performance.now();
       const bests: number[] = [];
-      for (let seed = 0; seed < opts.seeds; seed++) {
+      for (let seed = opts.seedOffset; seed < opts.seedOffset + opts.seeds; seed++) {
         bests.push(await bestValue(f.objective, SAMPLER_KINDS[kind]!(seed), opts.trials));
       }
       ours[kind]![f.name] = bests;
@@ -227,6 +229,7 @@ async function quality(opts: Options, py: PyJob | null) {
   return {
     trials: opts.trials,
     seeds: opts.seeds,
+    seed_offset: opts.seedOffset,
     median_best: table,
     targets,
     /** TPE comparisons whose 95% interval of the median difference excludes 0. */
@@ -512,6 +515,7 @@ function busyObjective(trial: {
 interface Options {
   sections: Section[];
   seeds: number;
+  seedOffset: number;
   trials: number;
   functions: string[] | null;
   samplers: string[];
@@ -533,6 +537,7 @@ function options(args: string[]): Options {
   return {
     sections,
     seeds: int(a.seeds, 20),
+    seedOffset: int(a["seed-offset"], 0),
     trials: int(a.trials, 100),
     functions: list(a.functions),
     samplers,
@@ -555,6 +560,7 @@ export async function main(args: string[]): Promise<unknown> {
   let qualityJob: PyJob | null = null;
   if (opts.sections.includes("quality") && opts.optuna) {
     const pyArgs = ["quality", "--seeds", String(opts.seeds), "--trials", String(opts.trials)];
+    pyArgs.push("--seed-offset", String(opts.seedOffset));
     pyArgs.push("--samplers", opts.samplers.join(","));
     if (opts.functions) pyArgs.push("--functions", opts.functions.join(","));
     qualityJob = runOptuna(pyArgs);

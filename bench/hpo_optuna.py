@@ -6,7 +6,7 @@ the same 5-parameter mixed space, the pruners on the learning curves Sextant gen
 a JSON file, so both libraries see the very same curves), and two workers on a sleeping
 objective. Prints one JSON object on stdout, progress on stderr.
 
-    /usr/bin/python3 bench/hpo_optuna.py quality --seeds 20 --trials 100 [--samplers tpe,tpe_mv,random] [--functions a,b]
+    /usr/bin/python3 bench/hpo_optuna.py quality --seeds 20 --trials 100 [--seed-offset K] [--samplers tpe,tpe_mv,random] [--functions a,b]
     /usr/bin/python3 bench/hpo_optuna.py overhead --trials 1000 [--storage memory|sqlite]
     /usr/bin/python3 bench/hpo_optuna.py pruning --curves FILE.json [--curves FILE2.json ...]
     /usr/bin/python3 bench/hpo_optuna.py parallel --trials 40 (--sleep-ms 20 | --busy-ms 50)
@@ -133,7 +133,7 @@ def quality(args):
         for name in names:
             t0 = time.perf_counter()
             bests = []
-            for seed in range(args.seeds):
+            for seed in range(args.seed_offset, args.seed_offset + args.seeds):
                 study = optuna.create_study(sampler=make_sampler(kind, seed))
                 study.optimize(FUNCTIONS[name], n_trials=args.trials)
                 bests.append(study.best_value)
@@ -256,6 +256,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("mode", choices=["quality", "overhead", "pruning", "parallel"])
     p.add_argument("--seeds", type=int, default=20)
+    p.add_argument("--seed-offset", type=int, default=0)
     p.add_argument("--trials", type=int, default=100)
     p.add_argument("--samplers", default="tpe,tpe_mv,random")
     p.add_argument("--functions", default="")
