@@ -40,13 +40,14 @@
  * 0.274 and 0.268 on mixed (P = 0.500) — and the knobs tried on it (candidates, prior weight,
  * endpoints, startup trials, bandwidth scale, rank weights, candidates near the best trial, joint
  * candidates) moved its medians by no more than the seed noise. A share of trials stepping from
- * the best one does better: probabilities 0.1–0.3 and scales 0.3–1.0 of the below trials' spread
- * were tried on seeds 0–59, and 0.2 with 0.7 chosen. On held-out seeds 60–99, P(a seed of ours
- * ends better than one of Optuna's TPE) is 0.71 Branin, 0.59 Hartmann-6, 0.58 Rosenbrock-5, 0.63
- * Styblinski-Tang-10, 0.67 Ackley-5; on seeds 100–199 it is 0.73, 0.64, 0.57, 0.56, 0.66, and
- * 0.55 on mixed, with the better median on all six. On mixed the steps keep the best trial's
- * categorical choice: over seeds 0–299 that is neutral (P = 0.502, medians 0.252 and 0.246),
- * leaving the choice to TPE is not (0.475).
+ * the best one does better. Constant shares 0.1–0.3 with step scales 0.3–1.0 of the below trials'
+ * spread were tried on seeds 0–59 (0.2 and 0.7 best), then shares rising with the trials, compared
+ * on seeds 60–199: min(0.5, n/200) (the default: localSteps 0.5, localStepsRamp 100) did best.
+ * P(a seed of ours ends better than one of Optuna's TPE) on seeds 60–199 and, confirming, on fresh
+ * seeds 200–299: Branin 0.83 / 0.81, Hartmann-6 0.73 / 0.63, Rosenbrock-5 0.61 / 0.60,
+ * Styblinski-Tang-10 0.69 / 0.61, Ackley-5 0.68 / 0.72; mixed 0.51 / 0.50, a tie. On mixed the
+ * steps keep the best trial's categorical choice; leaving it to TPE did worse (P = 0.475 over
+ * seeds 0–299 with the constant 0.2 share).
  *
  * Options: --sections LIST, --seeds N, --seed-offset K (quality on seeds K…K+N−1 on both sides,
  * to judge on seeds the defaults were not chosen on: `--sections quality --seeds 40 --seed-offset

@@ -248,7 +248,7 @@ describe("TpeSampler local steps", () => {
     const zs: number[] = [];
     for (let seed = 0; seed < 200; seed++) {
       const study = await createStudy({
-        sampler: new TpeSampler({ seed, nStartupTrials: 20, localSteps: 1 }),
+        sampler: new TpeSampler({ seed, nStartupTrials: 20, localSteps: 1, localStepsRamp: 1 }),
         heartbeatIntervalMs: 0,
       });
       await study.optimize(
@@ -286,9 +286,41 @@ describe("TpeSampler local steps", () => {
     expect(sd).toBeLessThan(1.15);
   });
 
+  it("grow in share as the study goes on, up to localSteps", async () => {
+    // Until its first local step a run draws exactly what the same seed draws without local steps
+    // (the steps have their own random stream), so where the runs part is that first step. Steps
+    // start at trial 11, once two trials are "below". With a constant 0.5 the first comes at once
+    // (expected index 12); rising as min(0.5, n/200) it comes later (expected 20.2).
+    const { createStudy } = await import("../../study.js");
+    const firstStep = { constant: 0, ramp: 0 };
+    for (let seed = 0; seed < 20; seed++) {
+      const xs = async (localSteps: number, localStepsRamp: number) => {
+        const sampler = new TpeSampler({ seed, localSteps, localStepsRamp });
+        const study = await createStudy({ sampler, heartbeatIntervalMs: 0 });
+        await study.optimize((t) => (t.suggestFloat("x", -5, 5) - 1) ** 2, { nTrials: 30 });
+        return study.trials.map((t) => t.params.x as number);
+      };
+      const plain = await xs(0, 100);
+      for (const [kind, ramp] of [
+        ["constant", 1],
+        ["ramp", 100],
+      ] as const) {
+        const got = await xs(0.5, ramp);
+        expect(got.slice(0, 10)).toEqual(plain.slice(0, 10));
+        const at = got.findIndex((x, i) => x !== plain[i]);
+        firstStep[kind] += (at < 0 ? 30 : at) / 20;
+      }
+    }
+    expect(firstStep.constant).toBeGreaterThanOrEqual(11);
+    expect(firstStep.constant).toBeLessThan(13.5);
+    expect(firstStep.ramp).toBeGreaterThan(16);
+  });
+
   it("are a probability", () => {
     for (const bad of [-0.1, 1.5, Number.NaN])
       expect(() => new TpeSampler({ localSteps: bad })).toThrow(RangeError);
     expect(() => new TpeSampler({ localSteps: 0 })).not.toThrow();
+    for (const bad of [0, 0.5, Number.POSITIVE_INFINITY])
+      expect(() => new TpeSampler({ localStepsRamp: bad })).toThrow(RangeError);
   });
 });
