@@ -58,6 +58,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Rng } from "../src/core/rng.js";
 import { generateLearningCurves, runPruningBenchmark } from "../src/hpo/analysis/learning-curves.js";
 import { HyperbandPruner } from "../src/hpo/pruners/hyperband.js";
@@ -65,7 +66,7 @@ import { MedianPruner } from "../src/hpo/pruners/percentile.js";
 import { SuccessiveHalvingPruner } from "../src/hpo/pruners/successive-halving.js";
 import type { Pruner, Sampler } from "../src/hpo/sampler.js";
 import { RandomSampler } from "../src/hpo/samplers/random.js";
-import { BENCH_FUNCTIONS, overheadObjective } from "../src/hpo/samplers/testing/functions.js";
+import { BENCH_FUNCTIONS, busyObjective, overheadObjective } from "../src/hpo/samplers/testing/functions.js";
 import { TpeSampler } from "../src/hpo/samplers/tpe/sampler.js";
 import type { StudyStorage } from "../src/hpo/storage.js";
 import { createStudy } from "../src/hpo/study.js";
@@ -454,16 +455,23 @@ async function parallel(opts: Options) {
   // CPU-bound: the objective keeps a core busy; with a script, `concurrency` worker threads run it
   const dir = tempDir("hpo-busy");
   try {
-    const script = join(dir, "busy.mjs");
-    writeFileSync(script, `${busyObjective.toString()}\nexport default busyObjective;\n`);
+    // the script runs the same objective, imported from the sources (scripts load through tsx)
+    const script = join(dir, "busy.ts");
+    const functions = pathToFileURL(join(import.meta.dirname, "../src/hpo/samplers/testing/functions.ts"));
+    writeFileSync(
+      script,
+      `import { busyObjective } from ${JSON.stringify(functions.href)};\n` +
+        `export default (trial: Parameters<typeof busyObjective>[0]) => busyObjective(trial, ${BUSY_MS});\n`,
+    );
     const busy: Record<number, number> = {};
     for (const concurrency of [1, 2]) {
       const study = await createStudy({ sampler: new TpeSampler({ seed: 0 }), heartbeatIntervalMs: 0 });
       // threads start (and load the script) before the clock starts, as Optuna's imports do
       if (concurrency > 1) await study.optimize(script, { nTrials: 2, concurrency });
       const t0 = performance.now();
-      if (concurrency === 1) await study.optimize(busyObjective as never, { nTrials: opts.parallelTrials });
-      else await study.optimize(script, { nTrials: opts.parallelTrials, concurrency });
+      if (concurrency === 1) {
+        await study.optimize((t) => busyObjective(t, BUSY_MS), { nTrials: opts.parallelTrials });
+      } else await study.optimize(script, { nTrials: opts.parallelTrials, concurrency });
       busy[concurrency] = (performance.now() - t0) / 1000;
       progress(`sextant CPU-bound concurrency ${concurrency}: ${busy[concurrency]!.toFixed(2)}s`);
     }
@@ -494,23 +502,6 @@ async function parallel(opts: Options) {
 }
 
 const BUSY_MS = 50;
-
-/** The CPU-bound objective: the overhead space's suggestions, then 50 ms of arithmetic. */
-function busyObjective(trial: {
-  suggestFloat(n: string, a: number, b: number, o?: { log?: boolean }): number;
-  suggestInt(n: string, a: number, b: number, o?: { log?: boolean }): number;
-  suggestCategorical(n: string, c: string[]): string;
-}): number {
-  trial.suggestFloat("a", -10, 10);
-  trial.suggestFloat("b", 1e-5, 1, { log: true });
-  trial.suggestInt("c", 1, 100);
-  trial.suggestInt("d", 1, 1024, { log: true });
-  trial.suggestCategorical("e", ["x", "y", "z", "w"]);
-  const end = performance.now() + 50;
-  let s = 0;
-  while (performance.now() < end) s += Math.sqrt(s + 1);
-  return s > 0 ? 0 : 1;
-}
 
 // ------------------------------------------------------------------ main
 

@@ -339,14 +339,13 @@ async function runProcesses(
       o.study,
       "--script",
       file,
-      "--concurrency",
-      String(o.concurrency),
+      ...(o.threads === undefined
+        ? ["--concurrency", String(o.concurrency)]
+        : ["--threads", String(o.threads)]),
       "--json",
     ];
     if (n !== undefined) args.push("--n-trials", String(n));
     if (o.timeout !== undefined) args.push("--timeout", String(o.timeout));
-    if (o.threads !== undefined)
-      args.splice(args.indexOf("--concurrency"), 2, "--threads", String(o.threads));
     if (o.heartbeatMs !== undefined) args.push("--heartbeat-ms", String(o.heartbeatMs));
     if (o.staleAfterMs !== undefined) args.push("--stale-after-ms", String(o.staleAfterMs));
     return fork(main, args, {

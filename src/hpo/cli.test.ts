@@ -122,32 +122,12 @@ describe("sextant studies", () => {
     expect(again.out).toBe("study 'w': 2 complete, 0 pruned, 0 failed (1 process)");
     expect((await cli("studies", "show", "w")).out).toContain("9: 9 complete");
     // the objective in two worker threads of this process
-    const threaded = await cli(
-      "studies",
-      "worker",
-      "--study",
-      "w",
-      "--script",
-      script,
-      "--n-trials",
-      "4",
-      "--threads",
-      "2",
-    );
+    const worker = (...args: string[]) =>
+      cli("studies", "worker", "--study", "w", "--script", script, ...args);
+    const threaded = await worker("--n-trials", "4", "--threads", "2");
     expect(threaded.out).toBe("study 'w': 4 complete, 0 pruned, 0 failed (1 process)");
     expect((await cli("studies", "show", "w")).out).toContain("13: 13 complete");
-    const both = await cli(
-      "studies",
-      "worker",
-      "--study",
-      "w",
-      "--script",
-      script,
-      "--threads",
-      "2",
-      "--concurrency",
-      "2",
-    );
+    const both = await worker("--threads", "2", "--concurrency", "2");
     expect(both.code).toBe(1);
     expect(both.err).toContain("leave out --concurrency");
     expect((await cli("studies", "delete", "w")).err).toBe("study 'w' deleted");

@@ -11,7 +11,9 @@
  * in this thread: objectives that await I/O or timers overlap, CPU-bound ones do not. Given an
  * objective script (a file or URL whose default export is the objective), each of `concurrency`
  * worker threads runs it (thread-objective.ts), so CPU-bound objectives use as many cores; several
- * processes sharing a database-backed storage scale further. While trials run the study heartbeats them; before each ask
+ * processes sharing a database-backed storage scale further.
+ *
+ * While trials run the study heartbeats them; before each ask
  * it fails trials whose heartbeat is older than `staleAfterMs`, so a worker that died leaves FAIL.
  */
 import { randomUUID } from "node:crypto";

@@ -126,6 +126,15 @@ export function overheadObjective(t: Suggester): number {
   );
 }
 
+/** A CPU-bound objective: the overhead space's suggestions, then `ms` of arithmetic. */
+export function busyObjective(t: Suggester, ms: number): number {
+  overheadObjective(t);
+  const end = performance.now() + ms;
+  let s = 0;
+  while (performance.now() < end) s += Math.sqrt(s + 1);
+  return s > 0 ? 0 : 1;
+}
+
 export const BENCH_FUNCTIONS: BenchFunction[] = [
   {
     name: "branin",

@@ -268,8 +268,8 @@ export class TpeSampler implements Sampler {
   }
 
   /**
-   * With probability `localSteps` (after the startup), params near the best trial's: see
-   * {@link TpeSamplerOptions.localSteps}. Null when no step is taken.
+   * After the startup, with probability localSteps × min(1, n / localStepsRamp), params near the
+   * best trial's: see {@link TpeSamplerOptions.localSteps}. Null when no step is taken.
    */
   #localStep(study: StudyView, space: Record<string, DistributionJSON>): Record<string, number> | null {
     if (this.#localSteps <= 0) return null;
@@ -278,9 +278,11 @@ export class TpeSampler implements Sampler {
     if (n < this.#nStartup || n === 0 || history.isMultiObjective) return null;
     const p = this.#localSteps * Math.min(1, n / this.#localStepsRamp);
     if (this.#stepRng.random() >= p) return null;
-    const below = history.split(this.#gamma(n)).below.filter((r) => r >= 0);
+    // the "below" trials, best first, straight from the ranking (no split of the whole history)
+    const below: number[] = [];
+    for (let i = 0, k = Math.min(this.#gamma(n), n); i < k; i++) below.push(history.rankedAt(i) as number);
     if (below.length < 2) return null;
-    const best = history.split(1).below[0] as number;
+    const best = below[0] as number;
     const out: Record<string, number> = {};
     for (const name of Object.keys(space)) {
       const d = space[name] as DistributionJSON;
