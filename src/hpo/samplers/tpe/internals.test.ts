@@ -248,7 +248,13 @@ describe("TpeSampler local steps", () => {
     const zs: number[] = [];
     for (let seed = 0; seed < 200; seed++) {
       const study = await createStudy({
-        sampler: new TpeSampler({ seed, nStartupTrials: 20, localSteps: 1, localStepsRamp: 1 }),
+        sampler: new TpeSampler({
+          seed,
+          nStartupTrials: 20,
+          localSteps: 1,
+          localStepsRamp: 1,
+          branchSteps: 0,
+        }),
         heartbeatIntervalMs: 0,
       });
       await study.optimize(
@@ -316,11 +322,140 @@ describe("TpeSampler local steps", () => {
     expect(firstStep.ramp).toBeGreaterThan(16);
   });
 
+  it("start, for a branch step, from the best trial of one categorical choice", async () => {
+    // Trials 0–3 are fixed: the best one overall has c = "a"; of those with c = "b" the best is at
+    // x = 2 and the second at x = 4 (their population sd is 1). Every later trial is a local step
+    // (localSteps 1, ramp 1) and, with branchSteps 1, a branch step: the choice is "a" or "b" with
+    // equal odds, and a "b" step moves x = 2 by a normal step of scale 0.7 (the default scale).
+    const { createStudy } = await import("../../study.js");
+    const fixed = [
+      { x: 0, c: "a" },
+      { x: 4, c: "b" },
+      { x: 2, c: "b" },
+      { x: -3, c: "a" },
+    ];
+    const objective = (x: number, c: string) => x * x + (c === "a" ? 0 : 10);
+    let fromB = 0;
+    const zs: number[] = [];
+    for (let seed = 0; seed < 200; seed++) {
+      const study = await createStudy({
+        sampler: new TpeSampler({
+          seed,
+          nStartupTrials: 4,
+          localSteps: 1,
+          localStepsRamp: 1,
+          branchSteps: 1,
+        }),
+        heartbeatIntervalMs: 0,
+      });
+      for (const f of fixed) {
+        await study.enqueueTrial(f);
+        const t = await study.ask();
+        await study.tell(t, objective(t.suggestFloat("x", -10, 10), t.suggestCategorical("c", ["a", "b"])));
+      }
+      const t = await study.ask();
+      const x = t.suggestFloat("x", -10, 10);
+      if (t.suggestCategorical("c", ["a", "b"]) === "b") {
+        fromB++;
+        zs.push((x - 2) / 0.7);
+      } else {
+        // from the best "a" trials, x = 0 and x = −3: scale 0.7 × 1.5
+        expect(Math.abs(x)).toBeLessThan(7 * 1.05);
+      }
+    }
+    // Binomial(200, 1/2): sd 7
+    expect(fromB).toBeGreaterThan(100 - 25);
+    expect(fromB).toBeLessThan(100 + 25);
+    const mean = zs.reduce((a, b) => a + b, 0) / zs.length;
+    const sd = Math.sqrt(zs.reduce((a, b) => a + (b - mean) ** 2, 0) / zs.length);
+    expect(Math.abs(mean)).toBeLessThan(0.35);
+    expect(sd).toBeGreaterThan(0.8);
+    expect(sd).toBeLessThan(1.2);
+  });
+
   it("are a probability", () => {
-    for (const bad of [-0.1, 1.5, Number.NaN])
+    for (const bad of [-0.1, 1.5, Number.NaN]) {
       expect(() => new TpeSampler({ localSteps: bad })).toThrow(RangeError);
+      expect(() => new TpeSampler({ jointDraws: bad })).toThrow(RangeError);
+      expect(() => new TpeSampler({ branchSteps: bad })).toThrow(RangeError);
+    }
     expect(() => new TpeSampler({ localSteps: 0 })).not.toThrow();
     for (const bad of [0, 0.5, Number.POSITIVE_INFINITY])
       expect(() => new TpeSampler({ localStepsRamp: bad })).toThrow(RangeError);
+  });
+});
+
+describe("TpeSampler joint draws", () => {
+  const objective = (t: {
+    suggestFloat(n: string, l: number, h: number): number;
+    suggestInt(n: string, l: number, h: number): number;
+  }) => (t.suggestFloat("x", -5, 5) - 1) ** 2 + (t.suggestInt("n", 0, 20) - 7) ** 2 / 10;
+
+  it("are multivariate TPE's draws when every trial is one", async () => {
+    const { createStudy } = await import("../../study.js");
+    for (const seed of [0, 1, 2]) {
+      const run = async (sampler: TpeSampler) => {
+        const study = await createStudy({ sampler, heartbeatIntervalMs: 0 });
+        await study.optimize(objective, { nTrials: 30 });
+        return study.trials.map((t) => [t.params.x, t.params.n]);
+      };
+      const joint = await run(new TpeSampler({ seed, localSteps: 0, jointDraws: 1, localStepsRamp: 1 }));
+      const multivariate = await run(new TpeSampler({ seed, multivariate: true }));
+      const independent = await run(new TpeSampler({ seed, localSteps: 0, jointDraws: 0 }));
+      expect(joint).toEqual(multivariate);
+      // the startup is shared; after it independent draws differ
+      expect(joint.slice(0, 10)).toEqual(independent.slice(0, 10));
+      expect(joint.slice(10)).not.toEqual(independent.slice(10));
+    }
+  });
+
+  it("grow in share with the trials, as min(1, n / localStepsRamp)", async () => {
+    // Until the first joint draw a run draws what the same seed draws independently, so where the
+    // runs part is that draw. After the 10 startup trials, trial n (n trials before it) is a joint
+    // draw with probability n/100: the first one's expected index is Σ n·(n/100)·Π_{10≤k<n}(1 − k/100)
+    // = 15.8 (sd 4.8, so 0.8 for the mean of 40 seeds); with ramp 1 it is trial 10, always.
+    const { createStudy } = await import("../../study.js");
+    const first = { ramp: 0, always: 0 };
+    for (let seed = 0; seed < 40; seed++) {
+      const xs = async (jointDraws: number, localStepsRamp: number) => {
+        const sampler = new TpeSampler({ seed, localSteps: 0, jointDraws, localStepsRamp });
+        const study = await createStudy({ sampler, heartbeatIntervalMs: 0 });
+        await study.optimize(objective, { nTrials: 40 });
+        return study.trials.map((t) => t.params.x as number);
+      };
+      const plain = await xs(0, 100);
+      for (const [kind, ramp] of [
+        ["always", 1],
+        ["ramp", 100],
+      ] as const) {
+        const got = await xs(1, ramp);
+        const at = got.findIndex((x, i) => x !== plain[i]);
+        first[kind] += (at < 0 ? 40 : at) / 40;
+      }
+    }
+    expect(first.always).toBe(10);
+    expect(first.ramp).toBeGreaterThan(13.5);
+    expect(first.ramp).toBeLessThan(18.5);
+  });
+
+  it("are left out of multi-objective studies", async () => {
+    const { createStudy } = await import("../../study.js");
+    const run = async (jointDraws: number) => {
+      const study = await createStudy({
+        sampler: new TpeSampler({ seed: 3, localSteps: 0, jointDraws, localStepsRamp: 1 }),
+        directions: ["minimize", "minimize"],
+        heartbeatIntervalMs: 0,
+      });
+      await study.optimize(
+        (t) => {
+          const x = t.suggestFloat("x", 0, 1);
+          const y = t.suggestFloat("y", 0, 1);
+          return [x + y, (1 - x) ** 2 + y];
+        },
+        { nTrials: 25 },
+      );
+      return study.trials.map((t) => t.params);
+    };
+    expect(await run(1)).toEqual(await run(0));
   });
 });

@@ -521,18 +521,25 @@ export class ParzenEstimator {
           }
         }
       } else {
+        // Observations lie on the grid and the kernels share one bandwidth (but the prior's), so
+        // few (centre, bandwidth) pairs are distinct: each cell's mass is computed once per pair.
+        const { pair, pairMu, pairInv } = distinctKernels(mus, inv);
+        const P = pairMu.length;
+        const mass = new Float64Array(P);
         const half = 0.5 * spec.q;
         for (let i = 0; i < size; i++) {
           const x = xs[i] as number;
           const lb = Math.max(x - half, spec.low);
           const ub = Math.min(x + half, spec.high);
-          const base = i * K;
-          for (let k = 0; k < K; k++) {
-            const mu = mus[k] as number;
-            const iv = inv[k] as number;
-            acc[base + k] =
-              (acc[base + k] as number) + (cst[k] as number) + logGaussMass((lb - mu) * iv, (ub - mu) * iv);
+          for (let j = 0; j < P; j++) {
+            const mu = pairMu[j] as number;
+            const iv = pairInv[j] as number;
+            mass[j] = logGaussMass((lb - mu) * iv, (ub - mu) * iv);
           }
+          const base = i * K;
+          for (let k = 0; k < K; k++)
+            acc[base + k] =
+              (acc[base + k] as number) + (cst[k] as number) + (mass[pair[k] as number] as number);
         }
       }
     }
@@ -550,6 +557,37 @@ export class ParzenEstimator {
     }
     return out;
   }
+}
+
+/** The distinct (centre, inverse bandwidth) pairs of kernels, and each kernel's pair. */
+function distinctKernels(
+  mus: Float64Array,
+  inv: Float64Array,
+): { pair: Int32Array; pairMu: Float64Array; pairInv: Float64Array } {
+  const K = mus.length;
+  const pair = new Int32Array(K);
+  const byMu = new Map<number, number[]>();
+  const pairMu: number[] = [];
+  const pairInv: number[] = [];
+  for (let k = 0; k < K; k++) {
+    const mu = mus[k] as number;
+    const iv = inv[k] as number;
+    let ids = byMu.get(mu);
+    if (!ids) {
+      ids = [];
+      byMu.set(mu, ids);
+    }
+    let id = -1;
+    for (const j of ids) if (pairInv[j] === iv) id = j;
+    if (id < 0) {
+      id = pairMu.length;
+      pairMu.push(mu);
+      pairInv.push(iv);
+      ids.push(id);
+    }
+    pair[k] = id;
+  }
+  return { pair, pairMu: Float64Array.from(pairMu), pairInv: Float64Array.from(pairInv) };
 }
 
 /**
