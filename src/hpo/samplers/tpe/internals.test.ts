@@ -377,6 +377,7 @@ describe("TpeSampler local steps", () => {
     for (const bad of [-0.1, 1.5, Number.NaN]) {
       expect(() => new TpeSampler({ localSteps: bad })).toThrow(RangeError);
       expect(() => new TpeSampler({ jointDraws: bad })).toThrow(RangeError);
+      expect(() => new TpeSampler({ multivariate: true, jointDraws: bad })).toThrow(RangeError);
       expect(() => new TpeSampler({ branchSteps: bad })).toThrow(RangeError);
     }
     expect(() => new TpeSampler({ localSteps: 0 })).not.toThrow();

@@ -163,10 +163,9 @@ export class TpeSampler implements Sampler {
     if (!(this.#localSteps >= 0 && this.#localSteps <= 1)) {
       throw new RangeError("localSteps is a probability in [0, 1]");
     }
-    this.#jointDraws = this.#multivariate ? 0 : (options.jointDraws ?? DEFAULT_JOINT_DRAWS);
-    if (!(this.#jointDraws >= 0 && this.#jointDraws <= 1)) {
-      throw new RangeError("jointDraws is a probability in [0, 1]");
-    }
+    const jointDraws = options.jointDraws ?? DEFAULT_JOINT_DRAWS;
+    if (!(jointDraws >= 0 && jointDraws <= 1)) throw new RangeError("jointDraws is a probability in [0, 1]");
+    this.#jointDraws = this.#multivariate ? 0 : jointDraws;
     this.#branchSteps = options.branchSteps ?? DEFAULT_BRANCH_STEPS;
     if (!(this.#branchSteps >= 0 && this.#branchSteps <= 1)) {
       throw new RangeError("branchSteps is a probability in [0, 1]");
