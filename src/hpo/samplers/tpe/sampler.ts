@@ -320,12 +320,21 @@ export class TpeSampler implements Sampler {
    * params of `space` drawn jointly (see {@link TpeSamplerOptions.jointDraws}). Null otherwise.
    */
   #jointDraw(study: StudyView, space: Record<string, DistributionJSON>): Record<string, number> | null {
-    if (this.#jointDraws <= 0 || Object.keys(space).length < 2) return null;
+    if (Object.keys(space).length < 2 || !this.#rampedDraw(study, this.#jointDraws)) return null;
+    return this.#sampleJoint(study, space, this.#jointParzen);
+  }
+
+  /**
+   * Whether this trial, after the startup of a single-objective study, is one of a kind taken with
+   * probability `share` × min(1, n / localStepsRamp) (local steps, joint draws); the history when
+   * it is, else null.
+   */
+  #rampedDraw(study: StudyView, share: number): ObservationHistory | null {
+    if (share <= 0) return null;
     const history = this.#historyFor(study);
     const n = history.size;
     if (n < this.#nStartup || n === 0 || history.isMultiObjective) return null;
-    if (this.#stepRng.random() >= this.#jointDraws * Math.min(1, n / this.#localStepsRamp)) return null;
-    return this.#sampleJoint(study, space, this.#jointParzen);
+    return this.#stepRng.random() < share * Math.min(1, n / this.#localStepsRamp) ? history : null;
   }
 
   /**
@@ -333,12 +342,8 @@ export class TpeSampler implements Sampler {
    * best trial's: see {@link TpeSamplerOptions.localSteps}. Null when no step is taken.
    */
   #localStep(study: StudyView, space: Record<string, DistributionJSON>): Record<string, number> | null {
-    if (this.#localSteps <= 0) return null;
-    const history = this.#historyFor(study);
-    const n = history.size;
-    if (n < this.#nStartup || n === 0 || history.isMultiObjective) return null;
-    const p = this.#localSteps * Math.min(1, n / this.#localStepsRamp);
-    if (this.#stepRng.random() >= p) return null;
+    const history = this.#rampedDraw(study, this.#localSteps);
+    if (!history) return null;
     const below = this.#stepBase(history, space);
     if (below === null || below.length < 2) return null;
     const best = below[0] as number;
