@@ -1,7 +1,7 @@
 /**
  * Sextant: the model-development lifecycle in one TypeScript platform.
  * @example
- *   import { Sextant } from "sextant";
+ *   import { Sextant } from "sextant-ml";
  *   const sx = await Sextant.open();
  */
 export * from "./core/index.js";

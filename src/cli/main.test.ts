@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -179,5 +179,22 @@ describe("sextant CLI", () => {
     expect(h.code).toBe(0);
     expect(h.out).toContain("experiments");
     expect((await cli("frobnicate")).code).toBe(1);
+  });
+
+  it("prints the package version for --version and -V, and help with a non-zero exit for no arguments", async () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      name: string;
+      version: string;
+    };
+    expect(pkg.name).toBe("sextant-ml");
+    for (const flag of ["--version", "-V"]) {
+      const v = await cli(flag);
+      expect(v.code).toBe(0);
+      expect(v.out.trim()).toBe(pkg.version);
+    }
+    const none = await cli();
+    expect(none.code).toBe(1);
+    expect(none.err).toContain("Usage: sextant");
+    expect(none.err).toContain("models");
   });
 });

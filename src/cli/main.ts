@@ -3,7 +3,7 @@
  * The `sextant` command line: a thin layer over the SDK. `runCli(argv, io)` is the testable entry;
  * the process entry at the bottom only wires it to stdout/stderr and sets the exit code.
  */
-import { realpathSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
@@ -32,6 +32,14 @@ interface GlobalOptions {
   uri?: string;
 }
 
+/** The package's version, read from its package.json (two levels up from src/cli and dist/cli). */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
 function runStatus(r: Run): string {
   return r.info.crashed ? "CRASHED" : r.info.status;
 }
@@ -44,6 +52,7 @@ function duration(r: Run): number | null {
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const program = new Command("sextant")
     .description("Sextant: track, compare and reproduce model-development runs")
+    .version(packageVersion(), "-V, --version", "print the version of sextant-ml")
     .option(
       "--uri <uri>",
       "store to use (directory, file:, :memory:, postgres://); default $SEXTANT_TRACKING_URI or ./.sextant",

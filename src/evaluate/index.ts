@@ -1,5 +1,5 @@
 /**
- * `sextant/evaluate`: offline evaluation — classification metrics with scikit-learn's names and
+ * `sextant-ml/evaluate`: offline evaluation — classification metrics with scikit-learn's names and
  * definitions, and significance tests for comparing models on the same rows.
  */
 

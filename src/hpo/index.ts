@@ -1,10 +1,10 @@
 /**
- * `sextant/hpo`: hyperparameter optimization. Define-by-run studies (ask/tell and `optimize`),
+ * `sextant-ml/hpo`: hyperparameter optimization. Define-by-run studies (ask/tell and `optimize`),
  * samplers (TPE, random, grid, QMC, NSGA-II), pruners (median, percentile, successive halving,
  * Hyperband), Pareto fronts for multi-objective studies, and the storage contract shared by the
  * in-memory storage and the Store's database.
  * @example
- *   import { createStudy, TpeSampler } from "sextant/hpo";
+ *   import { createStudy, TpeSampler } from "sextant-ml/hpo";
  *   const study = await createStudy({ sampler: new TpeSampler({ seed: 1 }) });
  *   await study.optimize((t) => (t.suggestFloat("x", -5, 5) - 2) ** 2, { nTrials: 50 });
  */

@@ -1,5 +1,5 @@
 /**
- * `sextant/learn`: the tabular learners (rule, logistic regression, decision tree, random forest,
+ * `sextant-ml/learn`: the tabular learners (rule, logistic regression, decision tree, random forest,
  * gradient boosting), loading stored models, the feature-matrix adapter, and the data layer.
  */
 export * from "./data/index.js";

@@ -262,7 +262,7 @@ export function hasRegistry(store: Store): store is Store & RegistryStoreCapable
 /**
  * An evaluation record as stored: the fields it is found by, plus its content (metrics with
  * confidence intervals, segments, backtest, baseline comparison, curves), whose shape
- * `sextant/evaluate` defines. Records are immutable.
+ * `sextant-ml/evaluate` defines. Records are immutable.
  */
 export interface EvaluationRecord {
   /** 32 lowercase hex digits. */

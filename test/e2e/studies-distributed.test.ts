@@ -3,7 +3,7 @@
  * one PostgreSQL store (or SQLite file) share it — no duplicated trial numbers, no lost trials,
  * every trial a child run of the study's run — and a worker killed mid-trial leaves a RUNNING trial
  * that another worker fails once its heartbeat is stale. Also: `sextant studies list/show/delete`,
- * `--processes`, TypeScript scripts, and the `sextant/hpo` entry point of the built package.
+ * `--processes`, TypeScript scripts, and the `sextant-ml/hpo` entry point of the built package.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -332,22 +332,22 @@ describe("distributed studies", () => {
     }
   });
 
-  it("the built package exposes `sextant/hpo`", async () => {
-    // a module inside the package resolves `sextant/hpo` through package.json "exports" to dist/
+  it("the built package exposes `sextant-ml/hpo`", async () => {
+    // a module inside the package resolves `sextant-ml/hpo` through package.json "exports" to dist/
     const dir = join(root, "test", ".scratch-hpo");
     mkdirSync(dir, { recursive: true });
     const file = join(dir, "entry.mjs");
     writeFileSync(
       file,
       [
-        'import * as hpo from "sextant/hpo";',
+        'import * as hpo from "sextant-ml/hpo";',
         'const names = ["TpeSampler", "RandomSampler", "GridSampler", "QmcSampler", "NsgaIISampler", "MedianPruner",',
         '  "SuccessiveHalvingPruner", "HyperbandPruner", "NopPruner", "PercentilePruner", "TrialPruned", "createStudy",',
         '  "loadStudy", "deleteStudy", "Study", "Trial"];',
         "console.log(JSON.stringify(names.filter((n) => typeof hpo[n] !== 'function')));",
         "const study = await hpo.createStudy({ sampler: new hpo.TpeSampler({ seed: 1 }) });",
         "await study.optimize((t) => (t.suggestFloat('x', -5, 5) - 2) ** 2, { nTrials: 30 });",
-        "console.log(study.trials.length, import.meta.resolve('sextant/hpo'));",
+        "console.log(study.trials.length, import.meta.resolve('sextant-ml/hpo'));",
       ].join("\n"),
     );
     try {
