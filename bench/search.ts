@@ -11,9 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { Rng } from "../src/core/rng.js";
-import { PostgresStore } from "../src/store/postgres.js";
-import { SqliteStore } from "../src/store/sqlite.js";
-import type { Store } from "../src/store/types.js";
+import type { Store } from "../src/store/index.js";
+import { PostgresStore, SqliteStore } from "../src/store/index.js";
 import { ms, now, parseArgs, percentile, progress } from "./util.js";
 
 const MODELS = ["rf", "gbdt", "logreg", "svm"];
@@ -21,7 +20,7 @@ const PG = process.env.SEXTANT_TEST_PG ?? "postgres://postgres@127.0.0.1:5432/te
 const T0 = 1_700_000_000_000;
 
 async function populate(store: Store, runs: number, concurrency: number): Promise<string> {
-  const exp = await store.createExperiment({ name: "bench-search" }, T0);
+  const exp = await store.runs.createExperiment({ name: "bench-search" }, T0);
   const rng = new Rng(7);
   let next = 0;
   const t0 = now();
@@ -29,7 +28,7 @@ async function populate(store: Store, runs: number, concurrency: number): Promis
     for (;;) {
       const i = next++;
       if (i >= runs) return;
-      const { runId } = await store.createRun({
+      const { runId } = await store.runs.createRun({
         experimentId: exp.experimentId,
         runName: `run-${i}`,
         userId: "bench",
@@ -47,12 +46,12 @@ async function populate(store: Store, runs: number, concurrency: number): Promis
         timestamps: Float64Array.of(T0 + i),
         values: Float64Array.of(rng.random()),
       }));
-      await store.logBatch(runId, { params, metrics });
+      await store.runs.logBatch(runId, { params, metrics });
       if (i % 10_000 === 0 && i > 0) progress(`  ${i} runs (${(ms(t0) / 1000).toFixed(0)} s)`);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  await store.createExperiment({ name: `bench-search-ready-${runs}` }, T0);
+  await store.runs.createExperiment({ name: `bench-search-ready-${runs}` }, T0);
   return exp.experimentId;
 }
 
@@ -74,7 +73,7 @@ async function measure(store: Store, experimentId: string, reps: number) {
     let results = 0;
     for (let i = 0; i < reps + 3; i++) {
       const t0 = now();
-      const res = await store.searchRuns({
+      const res = await store.runs.searchRuns({
         experimentIds: [experimentId],
         filter: q.filter,
         orderBy: q.orderBy,
@@ -105,8 +104,8 @@ async function openPrepared(
     if (fresh) rmSync(join(path, ".."), { recursive: true, force: true });
     const had = existsSync(path);
     const store = await SqliteStore.open(path);
-    if (had && (await store.getExperimentByName(ready))) {
-      return { store, exp: (await store.getExperimentByName("bench-search"))!.experimentId };
+    if (had && (await store.runs.getExperimentByName(ready))) {
+      return { store, exp: (await store.runs.getExperimentByName("bench-search"))!.experimentId };
     }
     await store.close();
     rmSync(join(path, ".."), { recursive: true, force: true });
@@ -116,8 +115,8 @@ async function openPrepared(
   }
   const uri = `${PG}?schema=sx_bench_search_${runs}`;
   let store = await PostgresStore.open(uri);
-  if (!fresh && (await store.getExperimentByName(ready))) {
-    return { store, exp: (await store.getExperimentByName("bench-search"))!.experimentId };
+  if (!fresh && (await store.runs.getExperimentByName(ready))) {
+    return { store, exp: (await store.runs.getExperimentByName("bench-search"))!.experimentId };
   }
   await store.dropSchema();
   await store.close();

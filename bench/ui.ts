@@ -12,7 +12,7 @@ import { existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rng } from "../src/core/rng.js";
-import { SqliteStore } from "../src/store/sqlite.js";
+import { SqliteStore } from "../src/store/index.js";
 import { launchChromium } from "./browser.js";
 import { startBenchServer } from "./server-proc.js";
 import { parseArgs, percentile, progress } from "./util.js";
@@ -23,10 +23,10 @@ const MODELS = ["rf", "gbdt", "logreg", "svm", "mlp"];
 async function generate(dir: string, runs: number): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   const store = await SqliteStore.open(join(dir, "sextant.db"));
-  const exp = await store.createExperiment({ name: "bench-ui" }, T0);
+  const exp = await store.runs.createExperiment({ name: "bench-ui" }, T0);
   const rng = new Rng(3);
   for (let i = 0; i < runs; i++) {
-    const { runId } = await store.createRun({
+    const { runId } = await store.runs.createRun({
       experimentId: exp.experimentId,
       runName: `run-${i}`,
       userId: "bench",
@@ -34,8 +34,8 @@ async function generate(dir: string, runs: number): Promise<void> {
       artifactUri: `${exp.artifactLocation}/{runId}/artifacts`,
       tags: { team: `team-${i % 5}`, stage: i % 2 ? "dev" : "prod", seed: String(i % 17) },
     });
-    await store.updateRun(runId, { status: "FINISHED", endTime: T0 + i * 1000 + 600 });
-    await store.logBatch(runId, {
+    await store.runs.updateRun(runId, { status: "FINISHED", endTime: T0 + i * 1000 + 600 });
+    await store.runs.logBatch(runId, {
       params: [
         { key: "model", value: MODELS[rng.int(0, MODELS.length - 1)]! },
         ...Array.from({ length: 9 }, (_, k) => ({ key: `p${k}`, value: String(rng.int(0, 100)) })),
@@ -49,7 +49,7 @@ async function generate(dir: string, runs: number): Promise<void> {
     });
     if (i % 20_000 === 0 && i > 0) progress(`  ${i} runs`);
   }
-  const { runId } = await store.createRun({
+  const { runId } = await store.runs.createRun({
     experimentId: exp.experimentId,
     runName: "long-series",
     userId: "bench",
@@ -65,9 +65,9 @@ async function generate(dir: string, runs: number): Promise<void> {
     ts[s] = T0 + s;
     values[s] = 1 / (1 + s / 1000) + 0.01 * Math.sin(s / 50) + (s === 777_777 ? 1 : 0);
   }
-  await store.logBatch(runId, { metrics: [{ key: "loss", steps, timestamps: ts, values }] });
-  await store.updateRun(runId, { status: "FINISHED", endTime: T0 + runs * 1000 + 5000 });
-  await store.createExperiment({ name: `bench-ui-ready-${runs}` }, T0);
+  await store.runs.logBatch(runId, { metrics: [{ key: "loss", steps, timestamps: ts, values }] });
+  await store.runs.updateRun(runId, { status: "FINISHED", endTime: T0 + runs * 1000 + 5000 });
+  await store.runs.createExperiment({ name: `bench-ui-ready-${runs}` }, T0);
   await store.close();
 }
 
@@ -85,7 +85,7 @@ export async function main(args: string[]): Promise<unknown> {
   let okStore = false;
   if (ready) {
     const s = await SqliteStore.open(join(dir, "sextant.db"));
-    okStore = (await s.getExperimentByName(`bench-ui-ready-${runs}`)) !== null;
+    okStore = (await s.runs.getExperimentByName(`bench-ui-ready-${runs}`)) !== null;
     await s.close();
   }
   if (!okStore) {

@@ -10,9 +10,15 @@ import { Command, CommanderError, Option } from "commander";
 import { SextantError } from "../core/errors.js";
 import { createToken } from "../server/auth.js";
 import { startServer } from "../server/start.js";
-import { openStore } from "../store/open.js";
-import { pendingSpoolFiles, syncSpool } from "../store/spool.js";
-import { isTokenStore, type Run, type TokenScope, type TokenStore, type ViewType } from "../store/types.js";
+import {
+  openStore,
+  pendingSpoolFiles,
+  type Run,
+  syncSpool,
+  type TokenScope,
+  type TokenStore,
+  type ViewType,
+} from "../store/index.js";
 import { profileDataset } from "../tracking/capture/index.js";
 import { Sextant } from "../tracking/sextant.js";
 import { registerDatasetCommands } from "./datasets.js";
@@ -348,11 +354,16 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const withTokenStore = async <T>(fn: (store: TokenStore) => Promise<T>): Promise<T> => {
     const g = program.opts<GlobalOptions>();
     const env = io.env ?? process.env;
-    const { store } = await openStore({ uri: g.uri ?? env.SEXTANT_TRACKING_URI, cwd: io.cwd });
+    // over a server (http://…, with an admin token) or on the database the server uses
+    const { store } = await openStore({
+      uri: g.uri ?? env.SEXTANT_TRACKING_URI,
+      cwd: io.cwd,
+      env,
+      token: env.SEXTANT_TRACKING_TOKEN,
+      mode: "online",
+    });
     try {
-      if (!isTokenStore(store))
-        throw new SextantError("UNSUPPORTED_URI", "tokens live in the server's database: point --uri at it");
-      return await fn(store);
+      return await fn(store.tokens);
     } finally {
       await store.close();
     }
@@ -384,7 +395,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option("--json", "machine-readable output")
     .action(async (o: { json?: boolean }) => {
       await withTokenStore(async (store) => {
-        const list = (await store.listTokens()).map(({ secretSha256: _hidden, ...t }) => t);
+        const list = (await store.list()).map(({ secretSha256: _hidden, ...t }) => t);
         if (o.json) return io.out(toJson(list));
         io.out(
           table(
@@ -404,7 +415,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .command("revoke <id>")
     .description("revoke a token (servers stop accepting it within 5 s)")
     .action(async (id: string) => {
-      await withTokenStore((store) => store.revokeToken(id, Date.now()));
+      await withTokenStore((store) => store.revoke(id, Date.now()));
       io.err(`token ${id} revoked`);
     });
 

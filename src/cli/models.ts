@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { SextantError } from "../core/errors.js";
 import type { PromotionPolicy } from "../registry/policy.js";
-import type { AuditEvent, Evidence, ModelVersion } from "../store/registry-types.js";
+import type { AuditEvent, Evidence, ModelVersion } from "../store/index.js";
 import type { Sextant } from "../tracking/sextant.js";
 import { formatTime, keyValues, table, toJson } from "./format.js";
 import type { CliIO } from "./main.js";

@@ -15,8 +15,7 @@ import { paretoFrontTrials } from "../hpo/pareto.js";
 import { loadWorkerScript } from "../hpo/script.js";
 import type { OptimizeSummary } from "../hpo/study.js";
 import { externalParams } from "../hpo/trial.js";
-import type { FrozenTrial, StudyStorage, TrialState } from "../store/study-types.js";
-import { hasStudies } from "../store/types.js";
+import type { FrozenTrial, StudyStorage, TrialState } from "../store/index.js";
 import { Sextant } from "../tracking/sextant.js";
 import { formatDuration, formatNumber, formatTime, keyValues, table, toJson } from "./format.js";
 import type { CliIO } from "./main.js";
@@ -68,12 +67,6 @@ export function splitTrials(nTrials: number | undefined, k: number): Array<numbe
 }
 
 function studiesOf(sx: Sextant): StudyStorage {
-  if (!hasStudies(sx.store)) {
-    throw new SextantError(
-      "UNSUPPORTED_URI",
-      `studies live in the store's database, and the ${sx.store.kind} store at ${sx.uri} has none: point --uri at the SQLite or PostgreSQL store itself`,
-    );
-  }
   return sx.store.studies;
 }
 

@@ -139,6 +139,16 @@ export const ERROR_CATALOG = {
     mlflow: "RESOURCE_ALREADY_EXISTS",
     doc: "An evaluation record with that id exists.",
   },
+  TOKEN_NOT_FOUND: {
+    status: 404,
+    mlflow: "RESOURCE_DOES_NOT_EXIST",
+    doc: "No API token has that id.",
+  },
+  TOKEN_ALREADY_EXISTS: {
+    status: 400,
+    mlflow: "RESOURCE_ALREADY_EXISTS",
+    doc: "An API token with that id exists.",
+  },
   DATA_LEAKAGE: {
     status: 400,
     mlflow: "INVALID_PARAMETER_VALUE",

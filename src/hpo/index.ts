@@ -14,7 +14,6 @@ export {
   floatDistribution,
   intDistribution,
 } from "./distributions.js";
-export { cloneTrial, InMemoryStorage } from "./memory-storage.js";
 export { paretoFrontIndices, paretoFrontTrials, paretoRanks, valuesDominate } from "./pareto.js";
 export {
   HyperbandPruner,
@@ -49,7 +48,7 @@ export type {
   TrialTemplate,
   TrialTracker,
 } from "./storage.js";
-export { FINISHED_STATES } from "./storage.js";
+export { cloneTrial, FINISHED_STATES, InMemoryStorage } from "./storage.js";
 export {
   type CreateStudyOptions,
   createStudy,

@@ -166,7 +166,7 @@ describe("sx.createStudy", () => {
     }
   });
 
-  it("a store without studies (a server URI) gives a typed error that says what to do", async () => {
+  it("an offline client (server unreachable, writes spooled) refuses studies with OFFLINE", async () => {
     const sx = await Sextant.open({
       uri: "http://127.0.0.1:9",
       mode: "offline",
@@ -177,11 +177,11 @@ describe("sx.createStudy", () => {
     try {
       const e = await sx.createStudy({ name: "x" }).catch((err: unknown) => err);
       expect(e).toBeInstanceOf(SextantError);
-      expect((e as SextantError).code).toBe("UNSUPPORTED_URI");
-      expect((e as SextantError).message).toMatch(/open the SQLite or PostgreSQL store itself/);
-      await expect(sx.listStudies()).rejects.toMatchObject({ code: "UNSUPPORTED_URI" });
-      await expect(sx.loadStudy({ name: "x" })).rejects.toMatchObject({ code: "UNSUPPORTED_URI" });
-      await expect(sx.deleteStudy("x")).rejects.toMatchObject({ code: "UNSUPPORTED_URI" });
+      expect((e as SextantError).code).toBe("OFFLINE");
+      expect((e as SextantError).message).toMatch(/a study lives on the server, and this client is offline/);
+      await expect(sx.listStudies()).rejects.toMatchObject({ code: "OFFLINE" });
+      await expect(sx.loadStudy({ name: "x" })).rejects.toMatchObject({ code: "OFFLINE" });
+      await expect(sx.deleteStudy("x")).rejects.toMatchObject({ code: "OFFLINE" });
     } finally {
       await sx.close();
     }

@@ -1,5 +1,20 @@
 /**
- * The study storage contract. It lives with the Store (src/store/study-types.ts), which keeps
- * studies in the same database as runs; this module re-exports it for the HPO code.
+ * The study storage contract and its in-memory implementation live with the store
+ * (src/store/studies), which keeps studies in the same database as runs; this module re-exports
+ * them for the HPO code.
  */
-export * from "../store/study-types.js";
+export {
+  type CategoricalChoice,
+  cloneTrial,
+  type Direction,
+  type DistributionJSON,
+  FINISHED_STATES,
+  type FrozenTrial,
+  InMemoryStorage,
+  type StudyListing,
+  type StudyStorage,
+  type StudySummary,
+  type TrialState,
+  type TrialTemplate,
+  type TrialTracker,
+} from "../store/index.js";

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock.js";
 import { SextantError } from "../core/errors.js";
-import { SqliteStore } from "../store/sqlite.js";
-import { InMemoryStorage } from "./memory-storage.js";
+import { SqliteStore } from "../store/index.js";
 import { MedianPruner } from "./pruners/percentile.js";
 import { completedRungKey, SuccessiveHalvingPruner } from "./pruners/successive-halving.js";
 import { GridSampler } from "./samplers/grid.js";
 import { RandomSampler } from "./samplers/random.js";
 import type { FrozenTrial } from "./storage.js";
+import { InMemoryStorage } from "./storage.js";
 import { createStudy, deleteStudy, loadStudy, type Study } from "./study.js";
 import { type Trial, TrialPruned } from "./trial.js";
 

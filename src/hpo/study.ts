@@ -21,17 +21,18 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Clock, systemClock } from "../core/clock.js";
 import { isSextantError, SextantError } from "../core/errors.js";
-import { cloneTrial, InMemoryStorage } from "./memory-storage.js";
 import { paretoFrontTrials } from "./pareto.js";
 import { MedianPruner } from "./pruners/percentile.js";
 import type { NamedStudyView } from "./pruners/util.js";
 import type { Pruner, Sampler } from "./sampler.js";
 import { TpeSampler } from "./samplers/tpe/sampler.js";
 import {
+  cloneTrial,
   type Direction,
   type DistributionJSON,
   FINISHED_STATES,
   type FrozenTrial,
+  InMemoryStorage,
   type StudyStorage,
   type StudySummary,
   type TrialState,

@@ -18,9 +18,9 @@ import {
   toExternal,
   toInternal,
 } from "./distributions.js";
-import { cloneTrial } from "./memory-storage.js";
 import type { Pruner, Sampler, StudyView } from "./sampler.js";
 import type { Direction, DistributionJSON, FrozenTrial, StudyStorage } from "./storage.js";
+import { cloneTrial } from "./storage.js";
 
 /** Throw it from an objective to stop the trial as PRUNED (Optuna's `TrialPruned`). */
 export class TrialPruned extends SextantError {

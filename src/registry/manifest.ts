@@ -5,7 +5,7 @@
 
 import { SextantError } from "../core/errors.js";
 import { sha256 } from "../core/hash.js";
-import type { ArtifactEntry } from "../store/types.js";
+import type { ArtifactEntry } from "../store/index.js";
 
 export interface ManifestEntry {
   /** Relative to the model's artifact path. */

@@ -14,8 +14,7 @@
 import { SextantError } from "../core/errors.js";
 import { evaluateGate, type GatePolicy } from "../evaluate/gates.js";
 import type { EvaluationContent } from "../evaluate/record.js";
-import type { Evidence, ModelVersion, Stage } from "../store/registry-types.js";
-import type { EvaluationRecord, Store } from "../store/types.js";
+import type { EvaluationRecord, Evidence, ModelVersion, Stage, Store } from "../store/index.js";
 import type { PolicyCheckJson, PolicyConditionJson } from "./registry-json.js";
 
 export type StageRequirements = Record<string, unknown> & { evaluation?: GatePolicy };
@@ -140,10 +139,10 @@ registerEvidenceKind("evaluation", async (requirement, ctx) => {
   const gate = requirement as GatePolicy;
   const records: EvaluationRecord[] = [];
   for (const e of ctx.evidence) {
-    if (e.kind === "evaluation") records.push(await ctx.store.getEvaluation(e.id));
+    if (e.kind === "evaluation") records.push(await ctx.store.evaluations.get(e.id));
   }
   if (ctx.version.runId) {
-    for (const r of await ctx.store.listEvaluations({ runId: ctx.version.runId })) {
+    for (const r of await ctx.store.evaluations.list({ runId: ctx.version.runId })) {
       if (!records.some((x) => x.evaluationId === r.evaluationId)) records.push(r);
     }
   }

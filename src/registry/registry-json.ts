@@ -10,7 +10,7 @@ import type {
   RegisteredModel,
   Stage,
   StoredPolicy,
-} from "../store/registry-types.js";
+} from "../store/index.js";
 
 export interface PolicyConditionJson {
   /** The evidence kind, e.g. "evaluation". */

@@ -1,38 +1,49 @@
 /**
- * The model registry service: registration from run artifacts, policy-checked stage transitions,
- * aliases, rollback, model URIs and verified loading, lineage. The Sextant client exposes it
- * (`sx.registerModel`, `sx.transitionStage`, …); the server's REST handlers call the same methods.
+ * The model registry service over the database: registration from run artifacts, policy-checked
+ * stage transitions, aliases, rollback (its rules in rules.ts and rollback.ts, run inside the
+ * storage's `change`), lineage. The Sextant client exposes it for SQL stores (`sx.registry`), and
+ * the server's REST handlers (native and MLflow-compatible) call the same methods with the
+ * request's token as the actor.
  */
 import type { Clock } from "../core/clock.js";
 import { SextantError } from "../core/errors.js";
-import { sha256 } from "../core/hash.js";
-import { loadModel as loadLearner } from "../learn/models/serialization.js";
-import type { Classifier, ModelJSON } from "../learn/models/types.js";
-import type { ArtifactStore } from "../store/artifacts.js";
-import { checkAlias, checkStage, checkVersion } from "../store/kysely-registry.js";
-import type {
-  AuditEvent,
-  ChangeContext,
-  Evidence,
-  ModelSignature,
-  ModelVersion,
-  RegisteredModel,
-  RegistryStorage,
-  Stage,
-  StoredPolicy,
-} from "../store/registry-types.js";
-import { STAGES } from "../store/registry-types.js";
-import { hasRegistry, type Store } from "../store/types.js";
+import {
+  type ArtifactStore,
+  type AuditEvent,
+  type ChangeContext,
+  checkAlias,
+  checkStage,
+  checkVersion,
+  type DatabaseStore,
+  type Evidence,
+  isDatabaseStore,
+  type ModelSignature,
+  type ModelVersion,
+  type RegisteredModel,
+  type RegistrySearchInput,
+  type RegistryStorage,
+  type Store,
+  type StoredPolicy,
+} from "../store/index.js";
+import {
+  type Lineage,
+  META_FILE,
+  type Registry,
+  RegistryReader,
+  type TransitionOptions,
+} from "./contract.js";
 import { manifestHash, manifestOf } from "./manifest.js";
 import { checkPolicy, checkPolicyShape, type PolicyCheck, type PromotionPolicy } from "./policy.js";
-import type { LineageJson } from "./registry-json.js";
 import { planAliasRollback, planStageRollback } from "./rollback.js";
-import { type ModelRef, parseModelUri, parseRunsUri } from "./uri.js";
-
-/** The file a learner is stored in under a logged model's path. */
-export const MODEL_FILE = "model.json";
-/** The file with the model's signature and kind. */
-export const META_FILE = "sextant-model.json";
+import {
+  planDeleteAlias,
+  planDeleteModel,
+  planDeleteVersion,
+  planSetAlias,
+  planStageMoves,
+  planTransition,
+} from "./rules.js";
+import { parseRunsUri } from "./uri.js";
 
 export interface RegistryDeps {
   store: Store;
@@ -44,47 +55,26 @@ export interface RegistryDeps {
   canForce?: () => boolean;
 }
 
-export interface TransitionOptions {
-  reason?: string;
-  /** Evidence to check against the policy and to keep in the trail (e.g. evaluation ids). */
-  evidence?: Evidence[];
-  archiveExisting?: boolean;
-  /** Skips the policy; needs an admin. Audited as forced. */
-  force?: boolean;
-}
-
-/** A version's lineage: its run, datasets, code, environment, study and evaluations. */
-export type Lineage = LineageJson;
-
-/** A loaded model: the learner, and what it was loaded from. */
-export interface LoadedModel {
-  name: string;
-  version: number;
-  contentHash: string;
-  signature: ModelSignature | null;
-  model: Classifier;
-  predictProba: Classifier["predictProba"];
-  predict: Classifier["predict"];
-}
-
-export class ModelRegistry {
-  readonly #store: Store;
+/** The registry service over the database: rules, policies and the audit trail enforced here. */
+export class ModelRegistry extends RegistryReader implements Registry {
+  readonly #store: DatabaseStore;
   readonly #reg: RegistryStorage;
-  readonly #artifacts: ArtifactStore;
+  protected readonly artifacts: ArtifactStore;
   readonly #clock: Clock;
   readonly #actor: () => string;
   readonly #canForce: () => boolean;
 
   constructor(deps: RegistryDeps) {
-    if (!hasRegistry(deps.store)) {
+    super();
+    if (!isDatabaseStore(deps.store)) {
       throw new SextantError(
         "UNSUPPORTED_URI",
-        `the store at ${deps.store.kind} has no model registry here; open the database directly (a directory, file:, postgres://)`,
+        `the model registry service runs over the database itself; over a ${deps.store.kind} store use HttpRegistry`,
       );
     }
     this.#store = deps.store;
     this.#reg = deps.store.registry;
-    this.#artifacts = deps.artifacts;
+    this.artifacts = deps.artifacts;
     this.#clock = deps.clock;
     this.#actor = deps.actor;
     this.#canForce = deps.canForce ?? (() => true);
@@ -127,8 +117,8 @@ export class ModelRegistry {
     options: { description?: string; tags?: Record<string, string> } = {},
   ): Promise<ModelVersion> {
     const { runId, path } = parseRunsUri(source);
-    const run = await this.#store.getRun(runId);
-    const files = manifestOf(await this.#store.listArtifacts(runId, path), path);
+    const run = await this.#store.runs.getRun(runId);
+    const files = manifestOf(await this.#store.runs.listArtifacts(runId, path), path);
     if (files.length === 0) {
       throw new SextantError(
         "ARTIFACT_NOT_FOUND",
@@ -140,7 +130,7 @@ export class ModelRegistry {
       );
     }
     for (const f of files) {
-      if (!(await this.#artifacts.has(f.sha256))) {
+      if (!(await this.artifacts.has(f.sha256))) {
         throw new SextantError(
           "ARTIFACT_NOT_FOUND",
           `the bytes of '${path}/${f.path}' (${f.sha256}) are not in the artifact store`,
@@ -154,7 +144,7 @@ export class ModelRegistry {
     let signature: ModelSignature | null = null;
     const meta = files.find((f) => f.path === META_FILE);
     if (meta) {
-      const parsed = JSON.parse((await this.#artifacts.get(meta.sha256)).toString("utf8")) as {
+      const parsed = JSON.parse((await this.artifacts.get(meta.sha256)).toString("utf8")) as {
         signature?: ModelSignature;
       };
       signature = parsed.signature ?? null;
@@ -200,20 +190,22 @@ export class ModelRegistry {
     return this.#reg.listVersions(name);
   }
 
-  async getLatestVersions(name: string, stages?: readonly string[]): Promise<ModelVersion[]> {
-    const want = (stages?.length ? stages.map(checkStage) : [...STAGES]) as Stage[];
-    const versions = await this.#reg.listVersions(name);
-    const out: ModelVersion[] = [];
-    for (const s of want) {
-      const v = versions.find((x) => x.currentStage === s); // newest first
-      if (v) out.push(v);
-    }
-    return out;
+  /**
+   * Versions matching a filter in the search grammar (`name = 'churn' AND tags.team = 'x'`,
+   * `run_id IN (…)`, `version_number > 3`, `current_stage = 'Production'`, OR and parentheses),
+   * one page at a time.
+   */
+  searchModelVersions(
+    options: RegistrySearchInput = {},
+  ): Promise<{ versions: ModelVersion[]; nextPageToken: string | null }> {
+    return this.#reg.searchVersions(options);
   }
 
-  /** `filter`: `name = 'x'`, `name LIKE 'x%'`, `run_id = 'id'`, joined by AND (MLflow's subset). */
-  async searchModelVersions(options: { filter?: string } = {}): Promise<ModelVersion[]> {
-    return this.#reg.searchVersions(parseVersionFilter(options.filter ?? ""));
+  /** Registered models matching a filter (`name LIKE 'churn%'`, `tags.team = 'x'`), one page at a time. */
+  searchRegisteredModels(
+    options: RegistrySearchInput = {},
+  ): Promise<{ models: RegisteredModel[]; nextPageToken: string | null }> {
+    return this.#reg.searchModels(options);
   }
 
   // ------------------------------------------------------------------ stages, aliases, policy
@@ -271,29 +263,34 @@ export class ModelRegistry {
     } else if (options.force && !this.#canForce()) {
       throw new SextantError("PERMISSION_DENIED", "only an admin can force a promotion past its policy");
     }
-    return this.#reg.transitionStage(
+    await this.#reg.change(
       name,
-      v,
-      to,
-      { archiveExisting: options.archiveExisting ?? false },
+      (state) => planTransition(state, v, to, { archiveExisting: options.archiveExisting ?? false }),
       this.#ctx(options.reason, evidence, forced),
       this.#clock.now(),
     );
+    return this.#reg.getVersion(name, v);
   }
 
   async setAlias(name: string, alias: string, version: number | string, options: { reason?: string } = {}) {
-    await this.#reg.setAlias(
+    const a = checkAlias(alias);
+    const v = checkVersion(version);
+    await this.#reg.change(
       name,
-      checkAlias(alias),
-      checkVersion(version),
-      {},
+      (state) => planSetAlias(state, a, v),
       this.#ctx(options.reason),
       this.#clock.now(),
     );
   }
 
   async deleteAlias(name: string, alias: string, options: { reason?: string } = {}) {
-    await this.#reg.deleteAlias(name, checkAlias(alias), {}, this.#ctx(options.reason), this.#clock.now());
+    const a = checkAlias(alias);
+    await this.#reg.change(
+      name,
+      (state) => planDeleteAlias(state, a),
+      this.#ctx(options.reason),
+      this.#clock.now(),
+    );
   }
 
   getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
@@ -312,29 +309,29 @@ export class ModelRegistry {
     name: string,
     target: { stage?: string; alias?: string; reason?: string } = {},
   ): Promise<AuditEvent> {
-    const history = await this.#reg.getHistory(name);
     const ctx = this.#ctx(target.reason ?? "rollback");
-    const now = this.#clock.now();
-    if (target.alias !== undefined) {
-      const plan = planAliasRollback(history, checkAlias(target.alias));
-      if (plan.kind !== "alias") throw new SextantError("INTERNAL", "unexpected rollback plan");
-      if (plan.version === null)
-        await this.#reg.deleteAlias(name, plan.alias, { undoes: plan.undoes, action: "rollback" }, ctx, now);
-      else
-        await this.#reg.setAlias(
-          name,
-          plan.alias,
-          plan.version,
-          { undoes: plan.undoes, action: "rollback" },
-          ctx,
-          now,
-        );
-    } else {
-      const plan = planStageRollback(history, checkStage(target.stage ?? "Production"));
-      if (plan.kind !== "stage") throw new SextantError("INTERNAL", "unexpected rollback plan");
-      await this.#reg.applyStages(name, plan.moves, { undoes: plan.undoes, action: "rollback" }, ctx, now);
-    }
-    return (await this.#reg.getHistory(name)).at(-1)!;
+    const alias = target.alias === undefined ? null : checkAlias(target.alias);
+    const stage = alias === null ? checkStage(target.stage ?? "Production") : null;
+    // planned on the trail as it is under the model's lock, so two rollbacks never undo one step twice
+    return this.#reg.change(
+      name,
+      (state) => {
+        const history = state.history ?? [];
+        if (alias !== null) {
+          const plan = planAliasRollback(history, alias);
+          if (plan.kind !== "alias") throw new SextantError("INTERNAL", "unexpected rollback plan");
+          return plan.version === null
+            ? planDeleteAlias(state, plan.alias, { undoes: plan.undoes })
+            : planSetAlias(state, plan.alias, plan.version, { undoes: plan.undoes });
+        }
+        const plan = planStageRollback(history, stage!);
+        if (plan.kind !== "stage") throw new SextantError("INTERNAL", "unexpected rollback plan");
+        return planStageMoves(state, plan.moves, plan.undoes);
+      },
+      ctx,
+      this.#clock.now(),
+      { history: true },
+    );
   }
 
   async setPromotionPolicy(name: string, policy: PromotionPolicy): Promise<StoredPolicy> {
@@ -358,8 +355,8 @@ export class ModelRegistry {
   }
 
   /** Refused (INVALID_STATE) while a version is in Staging/Production or has an alias. */
-  deleteRegisteredModel(name: string): Promise<void> {
-    return this.#reg.deleteModel(name, this.#ctx(), this.#clock.now());
+  async deleteRegisteredModel(name: string): Promise<void> {
+    await this.#reg.change(name, planDeleteModel, this.#ctx(), this.#clock.now());
   }
 
   /** Sets (or with null, removes) a tag of the registered model. @throws MODEL_NOT_FOUND */
@@ -387,90 +384,12 @@ export class ModelRegistry {
   }
 
   /** Refused (INVALID_STATE) while the version is in Staging/Production or has an alias. */
-  deleteModelVersion(name: string, version: number | string): Promise<void> {
-    return this.#reg.deleteVersion(name, checkVersion(version), this.#ctx(), this.#clock.now());
+  async deleteModelVersion(name: string, version: number | string): Promise<void> {
+    const v = checkVersion(version);
+    await this.#reg.change(name, (state) => planDeleteVersion(state, v), this.#ctx(), this.#clock.now());
   }
 
   // ------------------------------------------------------------------ URIs, loading, lineage
-
-  async resolve(uri: string | ModelRef): Promise<ModelVersion> {
-    const ref = typeof uri === "string" ? parseModelUri(uri) : uri;
-    switch (ref.kind) {
-      case "version":
-        return this.#reg.getVersion(ref.name, ref.version);
-      case "alias":
-        return this.#reg.getVersionByAlias(ref.name, ref.alias);
-      case "latest": {
-        const v = (await this.#reg.listVersions(ref.name))[0];
-        if (!v)
-          throw new SextantError(
-            "MODEL_VERSION_NOT_FOUND",
-            `registered model '${ref.name}' has no versions`,
-            { name: ref.name },
-          );
-        return v;
-      }
-      case "stage": {
-        const v = (await this.#reg.listVersions(ref.name)).find((x) => x.currentStage === ref.stage);
-        if (!v) {
-          throw new SextantError(
-            "MODEL_VERSION_NOT_FOUND",
-            `registered model '${ref.name}' has no version in ${ref.stage}`,
-            {
-              name: ref.name,
-              stage: ref.stage,
-            },
-          );
-        }
-        return v;
-      }
-    }
-  }
-
-  /** The bytes of a version's file, verified against the hashes pinned at registration. */
-  async readVersionFile(version: ModelVersion, path: string): Promise<Buffer> {
-    if (manifestHash(version.files) !== version.contentHash) {
-      throw new SextantError(
-        "ARTIFACT_CORRUPT",
-        `version ${version.version} of '${version.name}' does not match its content hash`,
-        { name: version.name, version: version.version },
-      );
-    }
-    const f = version.files.find((x) => x.path === path);
-    if (!f) {
-      throw new SextantError(
-        "ARTIFACT_NOT_FOUND",
-        `version ${version.version} of '${version.name}' has no file '${path}'`,
-        {
-          path,
-        },
-      );
-    }
-    const bytes = await this.#artifacts.get(f.sha256); // verifies the blob's own hash
-    if (sha256(bytes) !== f.sha256) {
-      throw new SextantError(
-        "ARTIFACT_CORRUPT",
-        `'${path}' of '${version.name}' v${version.version} does not match its hash`,
-      );
-    }
-    return bytes;
-  }
-
-  /** Loads a registered learner (`models:/NAME/3`, `models:/NAME/Production`, `models:/NAME@champion`). */
-  async loadModel(uri: string): Promise<LoadedModel> {
-    const v = await this.resolve(uri);
-    const json = JSON.parse((await this.readVersionFile(v, MODEL_FILE)).toString("utf8")) as ModelJSON;
-    const model = loadLearner(json);
-    return {
-      name: v.name,
-      version: v.version,
-      contentHash: v.contentHash,
-      signature: v.signature,
-      model,
-      predictProba: (X, ...rest) => model.predictProba(X, ...rest),
-      predict: (X, ...rest) => model.predict(X, ...rest),
-    };
-  }
 
   async lineage(name: string, version: number | string): Promise<Lineage> {
     const v = await this.getModelVersion(name, version);
@@ -485,7 +404,7 @@ export class ModelRegistry {
         evaluations: [],
       };
     }
-    const run = await this.#store.getRun(v.runId);
+    const run = await this.#store.runs.getRun(v.runId);
     const tags = run.data.tags;
     const study = tags["sextant.study"]
       ? {
@@ -495,7 +414,7 @@ export class ModelRegistry {
           parentRunId: tags["mlflow.parentRunId"] ?? null,
         }
       : null;
-    const evaluations = (await this.#store.listEvaluations({ runId: v.runId })).map((e) => ({
+    const evaluations = (await this.#store.evaluations.list({ runId: v.runId })).map((e) => ({
       evaluationId: e.evaluationId,
       name: e.name,
       createdTime: e.createdTime,
@@ -520,31 +439,3 @@ export class ModelRegistry {
     };
   }
 }
-
-/** MLflow's model-version filter subset: `name = '…'`, `name LIKE '…'`, `run_id = '…'`, with AND. */
-export function parseVersionFilter(filter: string): { name?: string; nameLike?: string; runId?: string } {
-  const out: { name?: string; nameLike?: string; runId?: string } = {};
-  const text = filter.trim();
-  if (text === "") return out;
-  for (const part of text.split(/\s+AND\s+/i)) {
-    const m = /^\s*(name|run_id)\s*(=|LIKE|ILIKE)\s*(['"])(.*)\3\s*$/i.exec(part);
-    if (!m) {
-      throw new SextantError(
-        "INVALID_FILTER",
-        `cannot parse '${part}': model versions are filtered by name = '…', name LIKE '…' or run_id = '…'`,
-        { filter },
-      );
-    }
-    const key = m[1]!.toLowerCase();
-    const op = m[2]!.toUpperCase();
-    const value = m[4]!;
-    if (key === "run_id") {
-      if (op !== "=") throw new SextantError("INVALID_FILTER", "run_id is compared with =", { filter });
-      out.runId = value;
-    } else if (op === "=") out.name = value;
-    else out.nameLike = value;
-  }
-  return out;
-}
-
-export { STAGES };

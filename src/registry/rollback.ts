@@ -4,7 +4,7 @@
  * v1 → v2 → v3 returns to v1, and the trail says which event each rollback undid.
  */
 import { SextantError } from "../core/errors.js";
-import type { AuditEvent, Stage } from "../store/registry-types.js";
+import type { AuditEvent, Stage } from "../store/index.js";
 
 export type RollbackPlan =
   | { kind: "stage"; undoes: number; moves: Array<{ version: number; toStage: Stage }> }

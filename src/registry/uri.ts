@@ -3,7 +3,7 @@
  * `models:/NAME/latest`, `models:/NAME@champion`; and run artifact URIs `runs:/RUN_ID/path`.
  */
 import { SextantError } from "../core/errors.js";
-import { STAGES, type Stage } from "../store/registry-types.js";
+import { STAGES, type Stage } from "../store/index.js";
 
 export type ModelRef =
   | { name: string; kind: "version"; version: number }

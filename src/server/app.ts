@@ -8,9 +8,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { type Clock, systemClock } from "../core/clock.js";
 import { SextantError } from "../core/errors.js";
-import type { ArtifactStore } from "../store/artifacts.js";
-import { isTokenStore, type Store } from "../store/types.js";
-import { wireReplacer } from "../store/wire.js";
+import { wireReplacer } from "../core/index.js";
+import type { ArtifactStore, DatabaseStore } from "../store/index.js";
 import { Authenticator, allows, type Identity } from "./auth.js";
 import type { ServerContext } from "./context.js";
 import { asSextantError, errorBody, installErrorHandling } from "./errors.js";
@@ -21,7 +20,7 @@ import { defaultUiDir, uiRoutes } from "./ui.js";
 export const VERSION = "0.1.0";
 
 export interface ServerOptions {
-  store: Store;
+  store: DatabaseStore;
   artifacts: ArtifactStore;
   clock?: Clock;
   /** Require API tokens (the store must keep tokens). */
@@ -61,10 +60,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   let authenticator: Authenticator | null = null;
   if (options.auth) {
-    if (!isTokenStore(options.store)) {
-      throw new SextantError("INVALID_ARGUMENT", "authentication needs a store that keeps tokens");
-    }
-    authenticator = new Authenticator(options.store, clock);
+    authenticator = new Authenticator(options.store.tokens, clock);
   }
   const open: Identity = { name: null, scope: "admin" };
   app.decorateRequest("identity", null as unknown as Identity);
@@ -91,7 +87,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     artifacts: options.artifacts,
     clock,
     sweepCrashed: async () => {
-      await options.store.markCrashedRuns(clock.now() - crashAfter);
+      await options.store.runs.markCrashedRuns(clock.now() - crashAfter);
     },
     maxArtifactBytes: options.maxArtifactBytes ?? 5 * 2 ** 30,
   };

@@ -8,7 +8,7 @@ import { userInfo } from "node:os";
 import type { Clock } from "../core/clock.js";
 import { SextantError } from "../core/errors.js";
 import { sha256 } from "../core/hash.js";
-import { TOKEN_SCOPES, type TokenRecord, type TokenScope, type TokenStore } from "../store/types.js";
+import { TOKEN_SCOPES, type TokenRecord, type TokenScope, type TokenStore } from "../store/index.js";
 
 const RANK: Record<TokenScope, number> = { read: 0, write: 1, promote: 2, admin: 3 };
 const TOKEN = /^sxt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
@@ -65,7 +65,7 @@ export async function createToken(
     createdTime: options.now,
     revokedTime: null,
   };
-  await store.createToken(record);
+  await store.create(record);
   return { token: `sxt_${id}_${secret}`, record };
 }
 
@@ -108,7 +108,7 @@ export class Authenticator {
     const now = this.#clock.now();
     const hit = this.#cache.get(id);
     if (hit && now - hit.at < CACHE_MS) return hit.record;
-    const record = await this.#tokens.getToken(id);
+    const record = await this.#tokens.get(id);
     if (this.#cache.size > 10_000) this.#cache.clear();
     this.#cache.set(id, { record, at: now });
     return record;

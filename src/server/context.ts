@@ -1,11 +1,10 @@
 /** What every route module gets: the store, the blobs, the clock, and request-scoped identity. */
 import type { Clock } from "../core/clock.js";
-import type { ArtifactStore } from "../store/artifacts.js";
-import type { Store, TokenScope } from "../store/types.js";
+import type { ArtifactStore, DatabaseStore, TokenScope } from "../store/index.js";
 import type { Identity } from "./auth.js";
 
 export interface ServerContext {
-  store: Store;
+  store: DatabaseStore;
   artifacts: ArtifactStore;
   clock: Clock;
   /** Ends RUNNING runs whose heartbeats are overdue, by the server's clock; called before run reads. */

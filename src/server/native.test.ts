@@ -7,10 +7,8 @@ import type { FastifyInstance, InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock.js";
 import { sha256 } from "../core/hash.js";
-import { MemoryArtifactStore } from "../store/artifacts.js";
-import { SqliteStore } from "../store/sqlite.js";
-import { snapshot } from "../store/testing/conformance.js";
-import { encodeBatch } from "../store/wire.js";
+import { encodeBatch, MemoryArtifactStore, SqliteStore } from "../store/index.js";
+import { snapshot } from "../store/runs/testing/index.js";
 import { buildServer } from "./app.js";
 
 const T0 = 1_700_000_000_000;

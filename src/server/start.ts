@@ -5,8 +5,8 @@
 import type { FastifyInstance } from "fastify";
 import type { Clock } from "../core/clock.js";
 import { SextantError } from "../core/errors.js";
-import { openStore } from "../store/open.js";
-import type { Store } from "../store/types.js";
+import type { Store } from "../store/index.js";
+import { isDatabaseStore, openStore } from "../store/index.js";
 import { buildServer } from "./app.js";
 
 /** How long a stopping server waits for the requests in flight. */
@@ -62,7 +62,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     now: options.clock?.now(),
     sqlite: { cacheMb: 32, mmapMb: 0 },
   });
-  if (opened.store.kind === "http" || opened.store.kind === "spool") {
+  if (!isDatabaseStore(opened.store)) {
     await opened.store.close();
     throw new SextantError(
       "UNSUPPORTED_URI",

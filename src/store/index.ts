@@ -1,26 +1,38 @@
-export { type ArtifactStore, type BlobRef, FsArtifactStore, MemoryArtifactStore } from "./artifacts.js";
-export { FailoverStore } from "./failover.js";
-export { HttpArtifactStore, HttpClient, HttpStore, type HttpStoreOptions } from "./http.js";
+/**
+ * The store: one folder per aggregate (runs, studies, registry, evaluations, tokens), each with
+ * its contract, its SQL implementation, its HTTP client where it has one, and the conformance
+ * suite every implementation runs; artifacts; the filter grammar (search/); the SQL engines
+ * (engine/); offline spooling (offline/); the transport to a server (remote/).
+ */
 export {
-  CHUNK_POINTS,
-  KyselyStore,
-  type KyselyStoreOptions,
-  MAX_SEARCH_RESULTS,
-  SEARCH_BUDGET,
-} from "./kysely-store.js";
-export { decodeSeries, encodeChunk, type SeriesColumns, seriesStats } from "./metric-codec.js";
-export { type Dialect, MIGRATIONS, SCHEMA_VERSION } from "./migrations.js";
+  type ArtifactStore,
+  type BlobRef,
+  FsArtifactStore,
+  MemoryArtifactStore,
+  type PutStreamOptions,
+} from "./artifacts.js";
+export { type DatabaseStore, isDatabaseStore, type Store, type StoreKind } from "./contract.js";
+export { type Database, type Dialect, MIGRATIONS, SCHEMA_VERSION, type Tx } from "./engine/index.js";
+export * from "./evaluations/index.js";
+export { HttpArtifactStore, HttpStore } from "./http.js";
+export * from "./offline/index.js";
 export {
   DEFAULT_STORE_DIR,
   type OpenedStore,
   type OpenStoreOptions,
   openStore,
+  type RemoteMode,
   resolveTrackingUri,
 } from "./open.js";
-export { PostgresStore, type PostgresStoreOptions } from "./postgres.js";
-export type * from "./search/ast.js";
-export { parseFilter, parseOrderBy } from "./search/parser.js";
-export { pendingSpoolFiles, SpoolStore, type SyncOptions, type SyncReport, syncSpool } from "./spool.js";
-export { SqliteStore, type SqliteStoreOptions } from "./sqlite.js";
-export * from "./types.js";
-export { BATCH_CONTENT_TYPE, decodeBatch, encodeBatch, fromWireNumber, toWireNumber } from "./wire.js";
+export * from "./registry/index.js";
+export { HttpClient, type HttpStoreOptions, type RequestOptions } from "./remote/index.js";
+export * from "./runs/index.js";
+export * from "./search/index.js";
+export {
+  PostgresStore,
+  type PostgresStoreOptions,
+  SqliteStore,
+  type SqliteStoreOptions,
+} from "./sql-store.js";
+export * from "./studies/index.js";
+export * from "./tokens/index.js";

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { MIGRATIONS, render, SCHEMA_VERSION } from "./migrations.js";
-import { SqliteStore } from "./sqlite.js";
+import { MIGRATIONS, render, SCHEMA_VERSION } from "./engine/index.js";
+import { SqliteStore } from "./index.js";
 
 /** A store file as Sextant at schema `version` left it. */
 function oldStore(path: string, version: number): Database.Database {
@@ -30,8 +30,8 @@ describe("migrations", () => {
       INSERT INTO metric_summary VALUES ('${"a".repeat(32)}', 'f1', 0.5, 0, 0, 0, 0.5, 0.5, 1, 1);`);
     db.close();
     const store = await SqliteStore.open(path);
-    expect(await store.listColumns("1")).toEqual({ params: ["lr"], metrics: ["f1"], tags: ["team"] });
-    expect((await store.getRun("a".repeat(32))).data.params).toEqual({ lr: "0.1" });
+    expect(await store.runs.listColumns("1")).toEqual({ params: ["lr"], metrics: ["f1"], tags: ["team"] });
+    expect((await store.runs.getRun("a".repeat(32))).data.params).toEqual({ lr: "0.1" });
     await store.close();
     const check = new Database(path);
     expect(check.prepare("SELECT max(version) AS v FROM sextant_schema").get()).toEqual({

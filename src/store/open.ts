@@ -11,11 +11,10 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SextantError } from "../core/errors.js";
 import { type ArtifactStore, FsArtifactStore, MemoryArtifactStore } from "./artifacts.js";
-import { FailoverStore } from "./failover.js";
+import type { Store } from "./contract.js";
 import { HttpArtifactStore, HttpStore } from "./http.js";
-import { PostgresStore } from "./postgres.js";
-import { SqliteStore } from "./sqlite.js";
-import type { Store } from "./types.js";
+import { FailoverStore } from "./offline/index.js";
+import { PostgresStore, SqliteStore } from "./sql-store.js";
 
 export const DEFAULT_STORE_DIR = ".sextant";
 

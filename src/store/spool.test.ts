@@ -2,10 +2,8 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MemoryArtifactStore } from "./artifacts.js";
-import { SpoolStore, syncSpool } from "./spool.js";
-import { SqliteStore } from "./sqlite.js";
-import { snapshot } from "./testing/conformance.js";
+import { MemoryArtifactStore, SpoolStore, SqliteStore, syncSpool } from "./index.js";
+import { snapshot } from "./runs/testing/index.js";
 
 const T0 = 1_700_000_000_000;
 
@@ -18,16 +16,16 @@ describe("offline spool", () => {
 
   async function spoolSomeWork(): Promise<{ runId: string; child: string }> {
     const spool = new SpoolStore(dir);
-    const exp = await spool.createExperiment({ name: "offline-exp", tags: { team: "r" } }, T0);
+    const exp = await spool.runs.createExperiment({ name: "offline-exp", tags: { team: "r" } }, T0);
     expect(exp.experimentId).toBe("offline:offline-exp");
-    const run = await spool.createRun({
+    const run = await spool.runs.createRun({
       experimentId: exp.experimentId,
       runName: "a",
       userId: "u",
       startTime: T0,
       artifactUri: "x",
     });
-    const child = await spool.createRun({
+    const child = await spool.runs.createRun({
       experimentId: exp.experimentId,
       runName: "b",
       userId: "u",
@@ -35,7 +33,7 @@ describe("offline spool", () => {
       artifactUri: "x",
       parentRunId: run.runId,
     });
-    await spool.logBatch(run.runId, {
+    await spool.runs.logBatch(run.runId, {
       params: [{ key: "lr", value: "0.1" }],
       metrics: [
         {
@@ -46,16 +44,16 @@ describe("offline spool", () => {
         },
       ],
     });
-    await spool.logBatch(run.runId, {
+    await spool.runs.logBatch(run.runId, {
       tags: [
         { key: "t", value: "1" },
         { key: "gone", value: "x" },
       ],
     });
-    await spool.deleteTag(run.runId, "gone");
+    await spool.runs.deleteTag(run.runId, "gone");
     const blob = await spool.blobs.put("model bytes");
-    await spool.recordArtifact(run.runId, { path: "model.bin", ...blob, createdTime: T0 });
-    await spool.logInputs(run.runId, [
+    await spool.runs.recordArtifact(run.runId, { path: "model.bin", ...blob, createdTime: T0 });
+    await spool.runs.logInputs(run.runId, [
       {
         name: "train",
         digest: "d",
@@ -69,8 +67,8 @@ describe("offline spool", () => {
         context: "train",
       },
     ]);
-    await spool.updateRun(run.runId, { status: "FINISHED", endTime: T0 + 10 });
-    await expect(spool.getRun(run.runId)).rejects.toMatchObject({ code: "OFFLINE" });
+    await spool.runs.updateRun(run.runId, { status: "FINISHED", endTime: T0 + 10 });
+    await expect(spool.runs.getRun(run.runId)).rejects.toMatchObject({ code: "OFFLINE" });
     return { runId: run.runId, child: child.runId };
   }
 
@@ -80,9 +78,9 @@ describe("offline spool", () => {
     const blobs = new MemoryArtifactStore();
     const report = await syncSpool(dir, target, blobs);
     expect(report).toEqual({ files: 1, applied: 9, skipped: 0 });
-    const exp = (await target.getExperimentByName("offline-exp"))!;
+    const exp = (await target.runs.getExperimentByName("offline-exp"))!;
     expect(exp.tags).toEqual({ team: "r" });
-    const got = await target.getRun(runId);
+    const got = await target.runs.getRun(runId);
     expect(got.info).toMatchObject({
       experimentId: exp.experimentId,
       status: "FINISHED",
@@ -91,9 +89,13 @@ describe("offline spool", () => {
     });
     expect(got.data.params).toEqual({ lr: "0.1" });
     expect(got.data.tags).toEqual({ t: "1" });
-    expect(Array.from((await target.getMetricHistory(runId, "loss")).values)).toEqual([3, 2, Number.NaN]);
-    expect((await target.getRun(child)).info.parentRunId).toBe(runId);
-    expect((await blobs.get((await target.getArtifact(runId, "model.bin")).sha256)).toString()).toBe(
+    expect(Array.from((await target.runs.getMetricHistory(runId, "loss")).values)).toEqual([
+      3,
+      2,
+      Number.NaN,
+    ]);
+    expect((await target.runs.getRun(child)).info.parentRunId).toBe(runId);
+    expect((await blobs.get((await target.runs.getArtifact(runId, "model.bin")).sha256)).toString()).toBe(
       "model bytes",
     );
     expect(readdirSync(dir).filter((f) => f.endsWith(".synced"))).toHaveLength(1);
@@ -125,7 +127,7 @@ describe("offline spool", () => {
     rmSync(join(dir, progress));
     const report = await syncSpool(dir, target, blobs);
     expect(report).toMatchObject({ applied: 9, skipped: 0 });
-    expect((await target.getRun(runId)).metricSummaries[0]!.count).toBe(3);
+    expect((await target.runs.getRun(runId)).metricSummaries[0]!.count).toBe(3);
     expect(await snapshot(target)).toEqual(await snapshot(ref));
     await target.close();
     await ref.close();

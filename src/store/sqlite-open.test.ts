@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { SqliteStore } from "./sqlite.js";
+import { SqliteStore } from "./index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sx-open-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,7 +25,7 @@ it("opens a second store on the file while the first holds the write lock", asyn
   });
   // a write transaction that stays open across an await
   const writing = first.registry.createModel({ name: "m" }, { actor: "a" }, 1).then(async () => {
-    await (first as unknown as { tx<T>(fn: () => Promise<T>): Promise<T> }).tx(async () => {
+    await first.database.tx(async () => {
       inside();
       await held;
     });
@@ -46,7 +46,7 @@ it("lets two stores on one file in one process write concurrently", async () => 
   await a.registry.createModel({ name: "shared" }, { actor: "a" }, 1);
   const files = [{ path: "model.json", sha256: "c".repeat(64), size: 1 }];
   // a transaction of store a that stays open across timers, and writes of store b meanwhile
-  const slow = (a as unknown as { tx<T>(fn: () => Promise<T>): Promise<T> }).tx(async () => {
+  const slow = a.database.tx(async () => {
     await new Promise((r) => setTimeout(r, 30));
   });
   const writes = Array.from({ length: 10 }, (_, i) =>

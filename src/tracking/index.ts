@@ -14,6 +14,5 @@ export {
   type SextantLoadStudyOptions,
   type SextantStudyOptions,
   type StartRunOptions,
-  type StudyListing,
 } from "./sextant.js";
 export { RunTrialTracker, type RunTrialTrackerOptions } from "./study-tracker.js";

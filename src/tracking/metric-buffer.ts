@@ -4,7 +4,7 @@
  * leaves empty ones behind.
  */
 import { validateKey, validateMetric } from "../core/validation.js";
-import type { MetricSeriesInput } from "../store/types.js";
+import type { MetricSeriesInput } from "../store/index.js";
 
 /** Points per block. Blocks are filled in turn and never copied until a write takes them. */
 const BLOCK = 4096;

@@ -7,8 +7,7 @@ import type { Clock } from "../core/clock.js";
 import { SextantError } from "../core/errors.js";
 import type { Rng } from "../core/rng.js";
 import { paramToString, validateArtifactPath, validateMetric } from "../core/validation.js";
-import type { ArtifactStore } from "../store/artifacts.js";
-import type { RunInfo, RunStatus, Store } from "../store/types.js";
+import type { ArtifactStore, RunInfo, RunStatus, Store } from "../store/index.js";
 import { profileDataset } from "./capture/index.js";
 import { MetricBuffer } from "./metric-buffer.js";
 
@@ -93,7 +92,7 @@ export class ActiveRun {
   async logParams(params: Record<string, unknown>): Promise<void> {
     this.#checkOpen();
     const list = Object.entries(params).map(([key, value]) => ({ key, value: paramToString(value) }));
-    await this.#host.store.logBatch(this.id, { params: list });
+    await this.#host.store.runs.logBatch(this.id, { params: list });
   }
 
   async logParam(key: string, value: unknown): Promise<void> {
@@ -127,7 +126,7 @@ export class ActiveRun {
 
   async setTags(tags: Record<string, string>): Promise<void> {
     this.#checkOpen();
-    await this.#host.store.logBatch(this.id, {
+    await this.#host.store.runs.logBatch(this.id, {
       tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
     });
   }
@@ -138,7 +137,7 @@ export class ActiveRun {
 
   async deleteTag(key: string): Promise<void> {
     this.#checkOpen();
-    await this.#host.store.deleteTag(this.id, key);
+    await this.#host.store.runs.deleteTag(this.id, key);
   }
 
   /** Records a local file or directory as one of the run's inputs, by content hash. */
@@ -146,7 +145,7 @@ export class ActiveRun {
     this.#checkOpen();
     const profile = await profileDataset(resolve(this.#host.cwd, path));
     const name = options.name ?? basename(profile.source);
-    await this.#host.store.logInputs(this.id, [
+    await this.#host.store.runs.logInputs(this.id, [
       {
         name,
         digest: profile.digest,
@@ -193,7 +192,7 @@ export class ActiveRun {
     this.#checkOpen();
     validateArtifactPath(artifactFile);
     const ref = await this.#host.artifacts.put(text);
-    await this.#host.store.recordArtifact(this.id, {
+    await this.#host.store.runs.recordArtifact(this.id, {
       path: artifactFile,
       ...ref,
       createdTime: this.#host.clock.now(),
@@ -232,7 +231,7 @@ export class ActiveRun {
   async #putFile(abs: string, artifactPath: string): Promise<void> {
     validateArtifactPath(artifactPath);
     const ref = await this.#host.artifacts.putFile(abs);
-    await this.#host.store.recordArtifact(this.id, {
+    await this.#host.store.runs.recordArtifact(this.id, {
       path: artifactPath,
       ...ref,
       createdTime: this.#host.clock.now(),
@@ -259,7 +258,7 @@ export class ActiveRun {
       this.#ended = true;
       this.#host.runEnded(this);
     }
-    this.#info = await this.#host.store.updateRun(this.id, { status, endTime: this.#host.clock.now() });
+    this.#info = await this.#host.store.runs.updateRun(this.id, { status, endTime: this.#host.clock.now() });
     return this.#info;
   }
 
@@ -268,7 +267,7 @@ export class ActiveRun {
     const batch = this.#buffer.drain();
     if (batch.length === 0) return;
     this.#writes = this.#writes
-      .then(() => this.#host.store.logBatch(this.id, { metrics: batch }))
+      .then(() => this.#host.store.runs.logBatch(this.id, { metrics: batch }))
       .catch((e: unknown) => {
         this.#failure ??= e;
         this.#host.warn(`metric write for run ${this.id} failed: ${(e as Error).message}`);

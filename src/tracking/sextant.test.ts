@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock.js";
 import { SextantError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
-import { snapshot } from "../store/testing/conformance.js";
+import { snapshot } from "../store/runs/testing/index.js";
 import { Sextant } from "./sextant.js";
 
 const T0 = 1_790_000_000_000;
@@ -164,9 +164,9 @@ describe("Sextant tracking client", () => {
       ["INVALID_NAME", () => run.logText("x", "../escape.txt")],
       ["INVALID_NAME", () => run.logText("x", "/abs.txt")],
       ["RUN_NOT_FOUND", () => sx.getRun("0".repeat(32))],
-      ["RUN_NOT_FOUND", () => sx.store.logBatch("0".repeat(32), { params: [{ key: "a", value: "1" }] })],
-      ["RUN_NOT_FOUND", () => sx.store.updateRun("0".repeat(32), { status: "FINISHED" })],
-      ["INVALID_ARGUMENT", () => sx.store.updateRun(run.id, { status: "DONE" as never })],
+      ["RUN_NOT_FOUND", () => sx.store.runs.logBatch("0".repeat(32), { params: [{ key: "a", value: "1" }] })],
+      ["RUN_NOT_FOUND", () => sx.store.runs.updateRun("0".repeat(32), { status: "FINISHED" })],
+      ["INVALID_ARGUMENT", () => sx.store.runs.updateRun(run.id, { status: "DONE" as never })],
       ["EXPERIMENT_NOT_FOUND", () => sx.getExperimentByName("missing")],
       ["INVALID_FILTER", () => sx.searchRuns({ filter: "params.lr = 0.1" })],
       ["INVALID_FILTER", () => sx.searchRuns({ filter: "metrics.m > 'x'" })],
@@ -282,7 +282,7 @@ describe("Sextant tracking client", () => {
 
   it("refuses a deleted experiment and unknown URIs", async () => {
     const exp = await sx.setExperiment("old");
-    await sx.store.setExperimentLifecycle(exp.experimentId, "deleted", T0);
+    await sx.store.runs.setExperimentLifecycle(exp.experimentId, "deleted", T0);
     expect(await codeOf(sx.setExperiment("old"))).toBe("INVALID_STATE");
     expect(await codeOf(Sextant.open({ uri: "s3://bucket/x" }))).toBe("UNSUPPORTED_URI");
   });

@@ -13,25 +13,39 @@ import {
   type Study,
   type StudyOptions,
 } from "../hpo/study.js";
-import type { PromotionPolicy } from "../registry/policy.js";
-import { type LoadedModel, ModelRegistry, type TransitionOptions } from "../registry/registry.js";
-import type { ArtifactStore } from "../store/artifacts.js";
-import type { SeriesColumns } from "../store/metric-codec.js";
-import { openStore, type RemoteMode } from "../store/open.js";
-import type { AuditEvent, ModelVersion } from "../store/registry-types.js";
-import type { StudyStorage, StudySummary, TrialState } from "../store/study-types.js";
-import type {
-  ArtifactEntry,
-  Experiment,
-  ExperimentSummary,
-  HistoryQuery,
-  Run,
-  RunStatus,
-  SearchRunsResult,
-  Store,
-  ViewType,
-} from "../store/types.js";
-import { hasStudies } from "../store/types.js";
+import {
+  HttpRegistry,
+  type LoadedModel,
+  ModelRegistry,
+  type PromotionPolicy,
+  type Registry,
+  type TransitionOptions,
+} from "../registry/index.js";
+import {
+  type ArtifactEntry,
+  type ArtifactStore,
+  type AuditEvent,
+  type Experiment,
+  type ExperimentSummary,
+  FailoverStore,
+  type HistoryQuery,
+  type HttpClient,
+  HttpStore,
+  isDatabaseStore,
+  type ModelVersion,
+  openStore,
+  type RegisteredModel,
+  type RegistrySearchInput,
+  type RemoteMode,
+  type Run,
+  type RunStatus,
+  type SearchRunsResult,
+  type SeriesColumns,
+  type Store,
+  type StudyListing,
+  type StudyStorage,
+  type ViewType,
+} from "../store/index.js";
 import {
   type CodeVersion,
   captureCodeVersion,
@@ -136,8 +150,6 @@ export interface SextantLoadStudyOptions extends Omit<StudyOptions, "storage" | 
   experiment?: string;
 }
 
-export type StudyListing = StudySummary & { trialCounts: Record<TrialState, number> };
-
 const DIFF_ARTIFACT = "sextant/code.diff";
 
 function osUser(): string {
@@ -168,7 +180,7 @@ export class Sextant {
   #flushTimer: NodeJS.Timeout | null = null;
   #closed = false;
   #codeCache: Promise<CodeVersion | null> | null = null;
-  #registry: ModelRegistry | null = null;
+  #registry: Registry | null = null;
   #envCache: Promise<Environment> | null = null;
   readonly #onBeforeExit = (): void => {
     if (!this.#closed) void this.close();
@@ -236,7 +248,7 @@ export class Sextant {
   }
 
   async #getOrCreateExperiment(name: string): Promise<Experiment> {
-    const found = await this.store.getExperimentByName(name);
+    const found = await this.store.runs.getExperimentByName(name);
     if (found) {
       if (found.lifecycleStage === "deleted") {
         throw new SextantError(
@@ -251,11 +263,11 @@ export class Sextant {
       return found;
     }
     try {
-      return await this.store.createExperiment({ name }, this.clock.now());
+      return await this.store.runs.createExperiment({ name }, this.clock.now());
     } catch (e) {
       // another process created it between our read and our write
       if (e instanceof SextantError && e.code === "EXPERIMENT_ALREADY_EXISTS") {
-        const again = await this.store.getExperimentByName(name);
+        const again = await this.store.runs.getExperimentByName(name);
         if (again) return again;
       }
       throw e;
@@ -263,13 +275,13 @@ export class Sextant {
   }
 
   async getExperimentByName(name: string): Promise<Experiment> {
-    const exp = await this.store.getExperimentByName(name);
+    const exp = await this.store.runs.getExperimentByName(name);
     if (!exp) throw new SextantError("EXPERIMENT_NOT_FOUND", `no experiment named '${name}'`, { name });
     return exp;
   }
 
   async listExperiments(viewType: ViewType = "active"): Promise<ExperimentSummary[]> {
-    return this.store.listExperiments(viewType);
+    return this.store.runs.listExperiments(viewType);
   }
 
   /** Starts a run in the current experiment, capturing code, environment and command line. */
@@ -277,7 +289,7 @@ export class Sextant {
     this.#checkOpen();
     const experiment = options.experiment
       ? await this.#getOrCreateExperiment(options.experiment)
-      : (this.#experiment ?? (await this.store.getExperiment("0")));
+      : (this.#experiment ?? (await this.store.runs.getExperiment("0")));
     const capture = resolveCapture(options.capture ?? this.#options.capture);
     const [code, environment] = await Promise.all([
       capture.code ? this.#captureCode() : Promise.resolve(null),
@@ -304,7 +316,7 @@ export class Sextant {
     }
     const seed = options.seed;
     const startTime = this.clock.now();
-    const info = await this.store.createRun({
+    const info = await this.store.runs.createRun({
       experimentId: experiment.experimentId,
       runName: options.name ?? generateRunName(),
       userId: this.#options.userId ?? osUser(),
@@ -317,7 +329,7 @@ export class Sextant {
       artifactUri: `${experiment.artifactLocation}/{runId}/artifacts`,
     });
     if (diffBlob) {
-      await this.store.recordArtifact(info.runId, {
+      await this.store.runs.recordArtifact(info.runId, {
         path: DIFF_ARTIFACT,
         ...diffBlob,
         createdTime: startTime,
@@ -347,7 +359,7 @@ export class Sextant {
   async getRun(runId: string): Promise<Run> {
     this.#checkOpen();
     await this.#sweepCrashed();
-    return this.store.getRun(runId);
+    return this.store.runs.getRun(runId);
   }
 
   /** Every point of a metric, in step order. */
@@ -367,7 +379,7 @@ export class Sextant {
     query: HistoryQuery = {},
   ): Promise<SeriesColumns> {
     this.#checkOpen();
-    return this.store.getMetricHistory(runId, key, query);
+    return this.store.runs.getMetricHistory(runId, key, query);
   }
 
   async searchRuns(options: SearchRunsOptions = {}): Promise<SearchRunsResult> {
@@ -381,7 +393,7 @@ export class Sextant {
     if (!options.experimentIds && !options.experimentNames) {
       experimentIds = [this.#experiment?.experimentId ?? "0"];
     }
-    return this.store.searchRuns({
+    return this.store.runs.searchRuns({
       experimentIds,
       filter: options.filter,
       orderBy: options.orderBy,
@@ -396,7 +408,7 @@ export class Sextant {
   /**
    * Creates a study in the store (or loads it, with `loadIfExists`). Its trials are shared by every
    * process that opens the same store; each trial is a child run of the study's run.
-   * @throws UNSUPPORTED_URI for a store without studies (a server URI), STUDY_ALREADY_EXISTS
+   * @throws STUDY_ALREADY_EXISTS
    */
   async createStudy(options: SextantStudyOptions): Promise<Study> {
     this.#checkOpen();
@@ -406,7 +418,7 @@ export class Sextant {
     return createHpoStudy({ onWarning: this.#host.warn, ...rest, storage, tracker, clock: this.clock });
   }
 
-  /** Loads a study by name. @throws STUDY_NOT_FOUND, UNSUPPORTED_URI */
+  /** Loads a study by name. @throws STUDY_NOT_FOUND */
   async loadStudy(options: SextantLoadStudyOptions): Promise<Study> {
     this.#checkOpen();
     const storage = this.#studyStorage();
@@ -443,13 +455,6 @@ export class Sextant {
   }
 
   #studyStorage(): StudyStorage {
-    if (!hasStudies(this.store)) {
-      throw new SextantError(
-        "UNSUPPORTED_URI",
-        `studies live in the store's database, and the ${this.store.kind} store at ${this.uri} has none: open the SQLite or PostgreSQL store itself (a directory, file:, :memory: or postgres:// URI)`,
-        { uri: this.uri, kind: this.store.kind },
-      );
-    }
     return this.store.studies;
   }
 
@@ -462,15 +467,15 @@ export class Sextant {
     const found = await storage.getStudyByName(name);
     let exp: Experiment | null = null;
     if (found?.runId) {
-      const runExperiment = await this.store
+      const runExperiment = await this.store.runs
         .getRun(found.runId)
         .then((r) => r.info.experimentId)
         .catch(() => null);
-      if (runExperiment !== null) exp = await this.store.getExperiment(runExperiment);
+      if (runExperiment !== null) exp = await this.store.runs.getExperiment(runExperiment);
     }
     exp ??= experiment
       ? await this.#getOrCreateExperiment(experiment)
-      : (this.#experiment ?? (await this.store.getExperiment("0")));
+      : (this.#experiment ?? (await this.store.runs.getExperiment("0")));
     return new RunTrialTracker({
       store: this.store,
       experimentId: exp.experimentId,
@@ -493,12 +498,12 @@ export class Sextant {
   async evaluate(input: EvaluateInput & { runId?: string; name?: string }): Promise<Evaluation> {
     this.#checkOpen();
     const { runId, name, ...rest } = input;
-    if (runId !== undefined) await this.store.getRun(runId);
+    if (runId !== undefined) await this.store.runs.getRun(runId);
     const content = await computeEvaluation(
       rest,
       runId === undefined ? undefined : { sextant: this, parentRunId: runId },
     );
-    const record = await this.store.createEvaluation({
+    const record = await this.store.evaluations.create({
       runId: runId ?? null,
       name: name ?? (content.split ? `${content.split.kind} split` : "evaluation"),
       createdTime: this.clock.now(),
@@ -510,27 +515,40 @@ export class Sextant {
   /** A stored evaluation. @throws EVALUATION_NOT_FOUND */
   async getEvaluation(evaluationId: string): Promise<Evaluation> {
     this.#checkOpen();
-    return toEvaluation(await this.store.getEvaluation(evaluationId));
+    return toEvaluation(await this.store.evaluations.get(evaluationId));
   }
 
   /** Stored evaluations, newest first (a run's, with runId). @throws RUN_NOT_FOUND */
   async listEvaluations(options: { runId?: string; maxResults?: number } = {}): Promise<Evaluation[]> {
     this.#checkOpen();
-    return (await this.store.listEvaluations(options)).map(toEvaluation);
+    return (await this.store.evaluations.list(options)).map(toEvaluation);
   }
 
   // ------------------------------------------------------------------ model registry
 
-  /** The model registry of this store (`models:/…` URIs, stages, aliases, policies, audit trail). */
-  get registry(): ModelRegistry {
+  /**
+   * The model registry of this store (`models:/…` URIs, stages, aliases, policies, audit trail):
+   * the service itself over a database, or the server's through its registry routes.
+   */
+  get registry(): Registry {
     this.#checkOpen();
-    this.#registry ??= new ModelRegistry({
-      store: this.store,
-      artifacts: this.artifacts,
-      clock: this.clock,
-      actor: () => this.#options.userId ?? osUser(),
-    });
+    this.#registry ??= isDatabaseStore(this.store)
+      ? new ModelRegistry({
+          store: this.store,
+          artifacts: this.artifacts,
+          clock: this.clock,
+          actor: () => this.#options.userId ?? osUser(),
+        })
+      : new HttpRegistry(this.#httpClient(), this.artifacts);
     return this.#registry;
+  }
+
+  /** The transport to the server behind an http(s) store. */
+  #httpClient(): HttpClient {
+    const s = this.store instanceof FailoverStore ? this.store.primary : this.store;
+    if (!(s instanceof HttpStore))
+      throw new SextantError("INTERNAL", `no server behind a ${this.store.kind} store`);
+    return s.client;
   }
 
   /** Registers `runs:/RUN_ID/PATH` as the next version of `name` (creating the model if needed). */
@@ -563,8 +581,18 @@ export class Sextant {
     return this.registry.getLatestVersions(name, stages);
   }
 
-  searchModelVersions(options: { filter?: string } = {}): Promise<ModelVersion[]> {
+  /** Versions matching a filter (`name = 'churn' AND current_stage = 'Production'`), a page at a time. */
+  searchModelVersions(
+    options: RegistrySearchInput = {},
+  ): Promise<{ versions: ModelVersion[]; nextPageToken: string | null }> {
     return this.registry.searchModelVersions(options);
+  }
+
+  /** Registered models matching a filter (`name LIKE 'churn%'`, `tags.team = 'x'`), a page at a time. */
+  searchRegisteredModels(
+    options: RegistrySearchInput = {},
+  ): Promise<{ models: RegisteredModel[]; nextPageToken: string | null }> {
+    return this.registry.searchRegisteredModels(options);
   }
 
   getModelHistory(name: string): Promise<AuditEvent[]> {
@@ -588,21 +616,21 @@ export class Sextant {
   }
 
   async listArtifacts(runId: string, prefix = ""): Promise<ArtifactEntry[]> {
-    return this.store.listArtifacts(runId, prefix);
+    return this.store.runs.listArtifacts(runId, prefix);
   }
 
   /** An artifact's bytes, checked against its content hash. */
   async readArtifact(runId: string, path: string): Promise<Buffer> {
-    const entry = await this.store.getArtifact(runId, path);
+    const entry = await this.store.runs.getArtifact(runId, path);
     return this.artifacts.get(entry.sha256);
   }
 
   async deleteRun(runId: string): Promise<void> {
-    await this.store.setRunLifecycle(runId, "deleted", this.clock.now());
+    await this.store.runs.setRunLifecycle(runId, "deleted", this.clock.now());
   }
 
   async restoreRun(runId: string): Promise<void> {
-    await this.store.setRunLifecycle(runId, "active", this.clock.now());
+    await this.store.runs.setRunLifecycle(runId, "active", this.clock.now());
   }
 
   /** Runs started by this client and not yet ended. */
@@ -634,7 +662,7 @@ export class Sextant {
     // A server sweeps its own store by its own clock before every run read.
     if (this.store.kind === "http") return;
     const crashAfter = this.#options.crashAfterMs ?? 60_000;
-    await this.store.markCrashedRuns(this.clock.now() - crashAfter);
+    await this.store.runs.markCrashedRuns(this.clock.now() - crashAfter);
   }
 
   #captureCode(): Promise<CodeVersion | null> {
@@ -678,7 +706,7 @@ export class Sextant {
     const now = this.clock.now();
     for (const run of this.#active) {
       try {
-        await this.store.heartbeat(run.id, now);
+        await this.store.runs.heartbeat(run.id, now);
       } catch (e) {
         this.#host.warn(`heartbeat for run ${run.id} failed: ${(e as Error).message}`);
       }

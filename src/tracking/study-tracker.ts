@@ -6,8 +6,15 @@
 import type { Clock } from "../core/clock.js";
 import { paramToString } from "../core/validation.js";
 import { toExternal } from "../hpo/distributions.js";
-import type { FrozenTrial, StudySummary, TrialState, TrialTracker } from "../store/study-types.js";
-import type { MetricSeriesInput, RunStatus, Store } from "../store/types.js";
+import type {
+  FrozenTrial,
+  MetricSeriesInput,
+  RunStatus,
+  Store,
+  StudySummary,
+  TrialState,
+  TrialTracker,
+} from "../store/index.js";
 
 const RUN_STATUS: Record<TrialState, RunStatus> = {
   RUNNING: "RUNNING",
@@ -65,7 +72,7 @@ export class RunTrialTracker implements TrialTracker {
 
   async startStudy(study: StudySummary): Promise<string> {
     const now = this.#clock.now();
-    const info = await this.#store.createRun({
+    const info = await this.#store.runs.createRun({
       experimentId: this.#experimentId,
       runName: `study ${study.name}`,
       userId: this.#userId,
@@ -78,7 +85,7 @@ export class RunTrialTracker implements TrialTracker {
       artifactUri: `${this.#artifactLocation}/{runId}/artifacts`,
     });
     // idle until a trial starts
-    await this.#store.updateRun(info.runId, { status: "FINISHED", endTime: now });
+    await this.#store.runs.updateRun(info.runId, { status: "FINISHED", endTime: now });
     return info.runId;
   }
 
@@ -87,13 +94,13 @@ export class RunTrialTracker implements TrialTracker {
     if (parent !== null && ![...this.#live.values()].includes(parent)) {
       // best effort: a study run someone deleted does not stop the study
       try {
-        await this.#store.updateRun(parent, { status: "RUNNING", endTime: null });
-        await this.#store.heartbeat(parent, this.#clock.now());
+        await this.#store.runs.updateRun(parent, { status: "RUNNING", endTime: null });
+        await this.#store.runs.heartbeat(parent, this.#clock.now());
       } catch (e) {
         this.#warn(`the study's run ${parent} could not be marked running: ${(e as Error).message}`);
       }
     }
-    const info = await this.#store.createRun({
+    const info = await this.#store.runs.createRun({
       experimentId: this.#experimentId,
       runName: `${study.name} #${trial.number}`,
       userId: this.#userId,
@@ -164,14 +171,17 @@ export class RunTrialTracker implements TrialTracker {
       ];
       const reason = trial.systemAttrs.fail_reason;
       if (typeof reason === "string") tags.push({ key: "sextant.fail_reason", value: reason.slice(0, 5000) });
-      await this.#store.logBatch(runId, { params, metrics, tags });
-      await this.#store.updateRun(runId, { status: RUN_STATUS[trial.state], endTime: trial.endTime ?? now });
+      await this.#store.runs.logBatch(runId, { params, metrics, tags });
+      await this.#store.runs.updateRun(runId, {
+        status: RUN_STATUS[trial.state],
+        endTime: trial.endTime ?? now,
+      });
     } finally {
       const parent = this.#live.get(runId);
       this.#live.delete(runId);
       if (this.#live.size === 0) this.#stopTimer();
       if (parent !== undefined && parent !== null && ![...this.#live.values()].includes(parent)) {
-        await this.#store.updateRun(parent, { status: "FINISHED", endTime: now }).catch((e: unknown) => {
+        await this.#store.runs.updateRun(parent, { status: "FINISHED", endTime: now }).catch((e: unknown) => {
           this.#warn(`the study's run ${parent} could not be marked finished: ${(e as Error).message}`);
         });
       }
@@ -199,9 +209,9 @@ export class RunTrialTracker implements TrialTracker {
     for (const runId of runs) {
       try {
         // a study run another process set FINISHED while trials run here: running again
-        if (!(await this.#store.heartbeat(runId, now)) && !this.#live.has(runId)) {
-          await this.#store.updateRun(runId, { status: "RUNNING", endTime: null });
-          await this.#store.heartbeat(runId, now);
+        if (!(await this.#store.runs.heartbeat(runId, now)) && !this.#live.has(runId)) {
+          await this.#store.runs.updateRun(runId, { status: "RUNNING", endTime: null });
+          await this.#store.runs.heartbeat(runId, now);
         }
       } catch (e) {
         this.#warn(`heartbeat of run ${runId} failed: ${(e as Error).message}`);

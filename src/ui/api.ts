@@ -12,7 +12,7 @@ import type {
   RunModelVersionsJson,
   VersionDetail,
 } from "../registry/registry-json.js";
-import type { AuditEvent, ModelVersion } from "../store/registry-types.js";
+import type { AuditEvent, ModelVersion } from "../store/index.js";
 import { childrenOfAny, quoteString } from "./lib/filter.js";
 import type {
   ArtifactEntry,
@@ -307,7 +307,7 @@ export const api = {
 
   /** A registered model, its versions, its promotion policy and what each version meets of it. */
   getModel: (name: string, signal?: AbortSignal): Promise<ModelDetail> =>
-    getJson<ModelDetail>(`/models/${encodeURIComponent(name)}`, signal),
+    getJson<ModelDetail>(`/models/${encodeURIComponent(name)}/detail`, signal),
 
   /** A registered model's audit trail, oldest first. */
   getModelHistory: async (name: string, signal?: AbortSignal): Promise<AuditEvent[]> =>
@@ -315,7 +315,7 @@ export const api = {
 
   /** A model version with its lineage and policy checks. */
   getModelVersion: (name: string, version: number, signal?: AbortSignal): Promise<VersionDetail> =>
-    getJson<VersionDetail>(`/models/${encodeURIComponent(name)}/versions/${version}`, signal),
+    getJson<VersionDetail>(`/models/${encodeURIComponent(name)}/versions/${version}/detail`, signal),
 
   /** The model versions registered from a run, newest first. */
   listRunModelVersions: async (runId: string, signal?: AbortSignal): Promise<ModelVersion[]> =>

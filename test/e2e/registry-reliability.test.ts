@@ -20,8 +20,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { sha256 } from "../../src/core/hash.js";
 import { Sextant } from "../../src/index.js";
 import { startServer } from "../../src/server/start.js";
-import { PostgresStore } from "../../src/store/postgres.js";
-import type { AuditEvent, Stage } from "../../src/store/registry-types.js";
+import type { AuditEvent, Stage } from "../../src/store/index.js";
+import { PostgresStore } from "../../src/store/index.js";
 
 const PG_URL = process.env.SEXTANT_TEST_PG ?? "postgres://postgres@127.0.0.1:5432/test";
 const root = join(new URL(".", import.meta.url).pathname, "..", "..");
@@ -289,7 +289,10 @@ async function raceDirect(a: Promote, b: Promote) {
 async function verifyDirect(sx: Sextant, name: string) {
   const events = await sx.getModelHistory(name);
   const stages = new Map(
-    (await sx.searchModelVersions({ filter: `name = '${name}'` })).map((v) => [v.version, v.currentStage]),
+    (await sx.searchModelVersions({ filter: `name = '${name}'` })).versions.map((v) => [
+      v.version,
+      v.currentStage,
+    ]),
   );
   checkOutcome(events, stages, ROUNDS);
   // each client is named in the trail, with the reason it gave

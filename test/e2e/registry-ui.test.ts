@@ -22,9 +22,7 @@ import {
   type RegistryFixture,
   seedRegistry,
 } from "../../src/server/native/testing/registry-fixture.js";
-import { openStore } from "../../src/store/open.js";
-import type { AuditEvent } from "../../src/store/registry-types.js";
-import type { Store } from "../../src/store/types.js";
+import { type AuditEvent, isDatabaseStore, openStore } from "../../src/store/index.js";
 
 const root = join(new URL(".", import.meta.url).pathname, "..", "..");
 const shots = join(root, "test-artifacts", "ui");
@@ -67,7 +65,8 @@ function snapshotUi(to: string): string {
 /** The server `sextant server` runs, over the store at `uri`, serving the UI copy. */
 async function serve(uri: string, uiDir: string) {
   const opened = await openStore({ uri });
-  const store: Store = opened.store;
+  const store = opened.store;
+  if (!isDatabaseStore(store)) throw new Error("the UI test serves a database store");
   const app: FastifyInstance = await buildServer({ store, artifacts: opened.artifacts, uiDir });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
   return {

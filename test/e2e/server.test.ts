@@ -124,7 +124,7 @@ describe("SDK over a sextant server", () => {
     });
     expect((await writer.getRun(runId)).info.userId).toBe(userInfo().username);
     await expect(
-      writer.store.setExperimentLifecycle(
+      writer.store.runs.setExperimentLifecycle(
         (await writer.getExperimentByName("secured")).experimentId,
         "deleted",
         0,

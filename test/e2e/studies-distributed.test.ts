@@ -11,8 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { PostgresStore } from "../../src/store/postgres.js";
-import { SqliteStore } from "../../src/store/sqlite.js";
+import { PostgresStore, SqliteStore } from "../../src/store/index.js";
 import { Sextant } from "../../src/tracking/sextant.js";
 
 const root = join(new URL(".", import.meta.url).pathname, "..", "..");

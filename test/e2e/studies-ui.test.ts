@@ -5,6 +5,7 @@
  * states and run links checked against the store; the run page linking back; and trials added
  * while the page is open appearing without a reload. Screenshots go to test-artifacts/ui/.
  */
+
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ import { launchChromium } from "../../bench/browser.js";
 import { RandomSampler, type Study, type Trial, TrialPruned } from "../../src/hpo/index.js";
 import { Sextant } from "../../src/index.js";
 import { buildServer } from "../../src/server/app.js";
+import { isDatabaseStore } from "../../src/store/index.js";
 
 const root = join(new URL(".", import.meta.url).pathname, "..", "..");
 const shots = join(root, "test-artifacts", "ui");
@@ -121,6 +123,7 @@ describe.skipIf(!haveUi)("studies in the web UI (Chromium)", () => {
     // The server shares the study's store (one SQLite connection): a second connection to the
     // same file in this process could wait synchronously on a write lock the first holds
     // across an await.
+    if (!isDatabaseStore(sx.store)) throw new Error("the UI test serves a database store");
     const app = await buildServer({
       store: sx.store,
       artifacts: sx.artifacts,

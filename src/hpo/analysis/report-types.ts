@@ -2,7 +2,7 @@
  * The JSON shape of a study report (`studyReport`): what the REST API serves and the UI draws.
  * Type-only and free of runtime imports, so the UI can share it.
  */
-import type { CategoricalChoice, Direction, DistributionJSON, TrialState } from "../../store/study-types.js";
+import type { CategoricalChoice, Direction, DistributionJSON, TrialState } from "../../store/index.js";
 
 /** A parameter value as the objective saw it (categoricals as their choice). */
 export type ReportParamValue = number | CategoricalChoice;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { snapshot } from "../../store/testing/conformance.js";
+import { snapshot } from "../../store/runs/testing/index.js";
 import {
   API,
   ARTIFACTS,
@@ -59,7 +59,7 @@ describe("mlflow-artifacts upload, download and list", () => {
     expect((await download(`${root}/metrics.json`)).raw.toString()).toBe(json);
     expect((await download(`${root}/empty.txt`)).raw.length).toBe(0);
     expect((await download(`${root}/my%20notes.txt`)).raw.toString()).toBe("hi");
-    expect((await h.store.listArtifacts(run)).map((a) => [a.path, a.size])).toEqual([
+    expect((await h.store.runs.listArtifacts(run)).map((a) => [a.path, a.size])).toEqual([
       ["empty.txt", 0],
       ["metrics.json", json.length],
       ["model/MLmodel", 12],
@@ -151,7 +151,7 @@ describe("mlflow-artifacts errors", () => {
       400,
       "INVALID_PARAMETER_VALUE",
     );
-    expect(await h.store.listArtifacts(run)).toEqual([]);
+    expect(await h.store.runs.listArtifacts(run)).toEqual([]);
   });
 
   it("answers unknown runs, misplaced roots and missing files with 404", async () => {

@@ -17,7 +17,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { SextantError } from "../../core/errors.js";
 import { validateArtifactPath } from "../../core/validation.js";
-import type { Run } from "../../store/types.js";
+import type { Run } from "../../store/index.js";
 import type { ServerContext } from "../context.js";
 import { trimTrailingSlashes } from "./convert.js";
 import { hidden, runIdFields, runIdOf } from "./schemas.js";
@@ -62,7 +62,7 @@ export function artifactRoutes(ctx: ServerContext) {
       let i = 1;
       while (i < segs.length - 1 && !(RUN_ID.test(segs[i]!) && segs[i + 1] === "artifacts")) i++;
       if (i >= segs.length - 1) return null;
-      const run = await store.getRun(segs[i]!);
+      const run = await store.runs.getRun(segs[i]!);
       const rootPath = segs.slice(0, i + 2).join("/");
       if (proxiedRoot(run.info.artifactUri) !== rootPath) {
         throw new SextantError(
@@ -93,7 +93,7 @@ export function artifactRoutes(ctx: ServerContext) {
 
     /** The direct children of `dir` ("" for the root) in a run's artifacts, sorted by name. */
     async function children(runId: string, dir: string): Promise<FileInfo[]> {
-      const entries = await store.listArtifacts(runId, dir);
+      const entries = await store.runs.listArtifacts(runId, dir);
       const prefix = dir === "" ? "" : `${dir}/`;
       const out = new Map<string, FileInfo>();
       for (const e of entries) {
@@ -126,13 +126,13 @@ export function artifactRoutes(ctx: ServerContext) {
         const source: AsyncIterable<Uint8Array> =
           body && typeof body[Symbol.asyncIterator] === "function" ? body : (async function* () {})();
         const blob = await artifacts.putStream(source, { maxBytes: ctx.maxArtifactBytes });
-        await store.recordArtifact(run.info.runId, {
+        await store.runs.recordArtifact(run.info.runId, {
           path: rel,
           sha256: blob.sha256,
           size: blob.size,
           createdTime: ctx.clock.now(),
         });
-        await store.heartbeat(run.info.runId, ctx.clock.now());
+        await store.runs.heartbeat(run.info.runId, ctx.clock.now());
         return {};
       },
     );
@@ -142,7 +142,7 @@ export function artifactRoutes(ctx: ServerContext) {
       { schema: { ...hidden, params: z.strictObject({ "*": z.string() }) } },
       async (req, reply) => {
         const { run, rel } = await locateFile(req.params["*"]);
-        const entry = await store.getArtifact(run.info.runId, rel);
+        const entry = await store.runs.getArtifact(run.info.runId, rel);
         const bytes = await artifacts.get(entry.sha256);
         const name = rel.slice(rel.lastIndexOf("/") + 1);
         reply
@@ -179,7 +179,7 @@ export function artifactRoutes(ctx: ServerContext) {
         },
       },
       async (req) => {
-        const run = await store.getRun(runIdOf(req.query));
+        const run = await store.runs.getRun(runIdOf(req.query));
         const dir = trimTrailingSlashes(req.query.path ?? "");
         if (dir !== "") validateArtifactPath(dir);
         const files = (await children(run.info.runId, dir)).map((f) => ({

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { snapshot } from "../../store/testing/conformance.js";
+import { snapshot } from "../../store/runs/testing/index.js";
 import { createToken } from "../auth.js";
 import { API, ARTIFACTS, errorOf, type Harness, openHarness, type Reply, T0 } from "./harness.js";
 
@@ -8,7 +8,7 @@ const bearer: Record<"read" | "write" | "admin", Record<string, string>> = { rea
 beforeEach(async () => {
   h = await openHarness({ auth: true });
   for (const scope of ["read", "write", "admin"] as const) {
-    const { token } = await createToken(h.store, { name: `${scope}-bot`, scope, now: T0 });
+    const { token } = await createToken(h.store.tokens, { name: `${scope}-bot`, scope, now: T0 });
     bearer[scope] = { authorization: `Bearer ${token}` };
   }
 });

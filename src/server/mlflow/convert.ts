@@ -9,8 +9,8 @@
  * `mlflow.runName` and `mlflow.parentRunId` tags too, so create, get and search agree.
  */
 
-import { type Token, tokenizeFilter } from "../../store/search/parser.js";
-import type { Experiment, Run, RunDataset, RunInfo } from "../../store/types.js";
+import type { Experiment, Run, RunDataset, RunInfo } from "../../store/index.js";
+import { type Token, tokenizeFilter } from "../../store/index.js";
 
 export const RUN_NAME_TAG = "mlflow.runName";
 export const PARENT_RUN_TAG = "mlflow.parentRunId";
@@ -143,23 +143,4 @@ export function trimTrailingSlashes(s: string): string {
   let end = s.length;
   while (end > 0 && s.charCodeAt(end - 1) === 47) end--;
   return s.slice(0, end);
-}
-
-/** Opaque page tokens for the searches paged here: an offset bound to the query it came from. */
-export function encodeOffsetToken(offset: number, fingerprint: string): string {
-  return Buffer.from(JSON.stringify({ o: offset, q: fingerprint })).toString("base64url");
-}
-
-/** The offset in a page token, or null when the token is malformed or belongs to another query. */
-export function decodeOffsetToken(token: string, fingerprint: string): number | null {
-  try {
-    const obj = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { o?: unknown; q?: unknown };
-    if (typeof obj === "object" && obj !== null && obj.q === fingerprint) {
-      const o = obj.o;
-      if (typeof o === "number" && Number.isSafeInteger(o) && o >= 0) return o;
-    }
-  } catch {
-    // not ours
-  }
-  return null;
 }

@@ -12,11 +12,11 @@
  * The default order is creation_time DESC, experiment_id ASC; experiment_id DESC breaks ties when
  * the order does not name it, as MLflow's SQL store does.
  */
+
 import { SextantError } from "../../core/errors.js";
 import { sha256 } from "../../core/hash.js";
-import { type Token, tokenizeFilter } from "../../store/search/parser.js";
-import type { Experiment } from "../../store/types.js";
-import { decodeOffsetToken, encodeOffsetToken } from "./convert.js";
+import type { Experiment } from "../../store/index.js";
+import { decodeOffsetToken, encodeOffsetToken, type Token, tokenizeFilter } from "../../store/index.js";
 
 type Op = "=" | "!=" | "<" | "<=" | ">" | ">=" | "LIKE" | "ILIKE";
 type Attribute = "name" | "creation_time" | "last_update_time";

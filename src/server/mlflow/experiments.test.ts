@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { snapshot } from "../../store/testing/conformance.js";
+import { snapshot } from "../../store/runs/testing/index.js";
 import { likeMatch } from "./experiment-search.js";
 import { API, createExperiment, errorOf, type Harness, openHarness, type Reply, T0 } from "./harness.js";
 

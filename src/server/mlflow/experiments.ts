@@ -43,7 +43,7 @@ export function experimentRoutes(ctx: ServerContext) {
         const b = req.body;
         const tags: Record<string, string> = Object.create(null);
         for (const t of b.tags ?? []) tags[t.key] = t.value ?? "";
-        const exp = await store.createExperiment(
+        const exp = await store.runs.createExperiment(
           { name: b.name, artifactLocation: b.artifact_location || undefined, tags },
           clock.now(),
         );
@@ -54,7 +54,9 @@ export function experimentRoutes(ctx: ServerContext) {
     app.get(
       "/mlflow/experiments/get",
       { schema: { ...hidden, querystring: z.strictObject({ experiment_id: required("experiment_id") }) } },
-      async (req) => ({ experiment: experimentToMlflow(await store.getExperiment(req.query.experiment_id)) }),
+      async (req) => ({
+        experiment: experimentToMlflow(await store.runs.getExperiment(req.query.experiment_id)),
+      }),
     );
 
     app.get(
@@ -64,7 +66,7 @@ export function experimentRoutes(ctx: ServerContext) {
       },
       async (req) => {
         const name = req.query.experiment_name;
-        const exp = await store.getExperimentByName(name);
+        const exp = await store.runs.getExperimentByName(name);
         if (!exp)
           throw new SextantError("EXPERIMENT_NOT_FOUND", `Could not find experiment with name '${name}'`, {
             name,
@@ -81,7 +83,7 @@ export function experimentRoutes(ctx: ServerContext) {
       view_type?: "active" | "deleted" | "all" | undefined;
     }) => {
       const view = q.view_type ?? "active";
-      const { experiments, nextPageToken } = searchExperiments(await store.listExperiments(view), {
+      const { experiments, nextPageToken } = searchExperiments(await store.runs.listExperiments(view), {
         filter: q.filter ?? "",
         orderBy: q.order_by ?? [],
         maxResults: q.max_results ?? DEFAULT_MAX_RESULTS,
@@ -116,7 +118,7 @@ export function experimentRoutes(ctx: ServerContext) {
         },
       },
       async (req) => {
-        await store.renameExperiment(req.body.experiment_id, req.body.new_name, clock.now());
+        await store.runs.renameExperiment(req.body.experiment_id, req.body.new_name, clock.now());
         return {};
       },
     );
@@ -125,7 +127,7 @@ export function experimentRoutes(ctx: ServerContext) {
       "/mlflow/experiments/delete",
       { config: { scope: "admin" }, schema: { ...hidden, body: experimentIdBody } },
       async (req) => {
-        await store.setExperimentLifecycle(req.body.experiment_id, "deleted", clock.now());
+        await store.runs.setExperimentLifecycle(req.body.experiment_id, "deleted", clock.now());
         return {};
       },
     );
@@ -134,7 +136,7 @@ export function experimentRoutes(ctx: ServerContext) {
       "/mlflow/experiments/restore",
       { config: { scope: "admin" }, schema: { ...hidden, body: experimentIdBody } },
       async (req) => {
-        await store.setExperimentLifecycle(req.body.experiment_id, "active", clock.now());
+        await store.runs.setExperimentLifecycle(req.body.experiment_id, "active", clock.now());
         return {};
       },
     );
@@ -156,7 +158,7 @@ export function experimentRoutes(ctx: ServerContext) {
       },
       async (req) => {
         const b = req.body;
-        await store.setExperimentTag(b.experiment_id, b.key, b.value ?? "", clock.now());
+        await store.runs.setExperimentTag(b.experiment_id, b.key, b.value ?? "", clock.now());
         return {};
       },
     );

@@ -14,7 +14,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { SextantError } from "../../core/errors.js";
 import { LIMITS, validateRunName } from "../../core/validation.js";
-import type { MetricSeriesInput, RunDataset } from "../../store/types.js";
+import type { MetricSeriesInput, RunDataset } from "../../store/index.js";
 import type { ServerContext } from "../context.js";
 import { DATASET_CONTEXT_TAG, LOGGED_MODELS_TAG, NO_CONTEXT, RUN_NAME_TAG } from "./convert.js";
 import { double, hidden, int64, keyValue, message, required, runIdFields, runIdOf } from "./schemas.js";
@@ -137,7 +137,7 @@ export function loggingRoutes(ctx: ServerContext) {
     const { store, clock } = ctx;
     /** A heartbeat after a write that could not carry one. */
     const alive = async (runId: string) => {
-      await store.heartbeat(runId, clock.now());
+      await store.runs.heartbeat(runId, clock.now());
       return {};
     };
 
@@ -149,7 +149,7 @@ export function loggingRoutes(ctx: ServerContext) {
       },
       async (req) => {
         const runId = runIdOf(req.body);
-        await store.logBatch(runId, { metrics: groupMetrics([req.body]), heartbeatAt: clock.now() });
+        await store.runs.logBatch(runId, { metrics: groupMetrics([req.body]), heartbeatAt: clock.now() });
         return {};
       },
     );
@@ -168,7 +168,7 @@ export function loggingRoutes(ctx: ServerContext) {
       async (req) => {
         const runId = runIdOf(req.body);
         const params = [{ key: req.body.key, value: req.body.value ?? "" }];
-        await store.logBatch(runId, { params, heartbeatAt: clock.now() });
+        await store.runs.logBatch(runId, { params, heartbeatAt: clock.now() });
         return {};
       },
     );
@@ -199,13 +199,13 @@ export function loggingRoutes(ctx: ServerContext) {
           if (t.key === RUN_NAME_TAG) rename = validateRunName(t.value ?? "");
           else otherTags.push({ key: t.key, value: t.value ?? "" });
         }
-        await store.logBatch(runId, {
+        await store.runs.logBatch(runId, {
           metrics: groupMetrics(metrics),
           params: params.map((p) => ({ key: p.key, value: p.value ?? "" })),
           tags: otherTags,
           heartbeatAt: clock.now(),
         });
-        if (rename !== undefined) await store.updateRun(runId, { runName: rename });
+        if (rename !== undefined) await store.runs.updateRun(runId, { runName: rename });
         return {};
       },
     );
@@ -225,10 +225,13 @@ export function loggingRoutes(ctx: ServerContext) {
         const runId = runIdOf(req.body);
         const value = req.body.value ?? "";
         if (req.body.key !== RUN_NAME_TAG) {
-          await store.logBatch(runId, { tags: [{ key: req.body.key, value }], heartbeatAt: clock.now() });
+          await store.runs.logBatch(runId, {
+            tags: [{ key: req.body.key, value }],
+            heartbeatAt: clock.now(),
+          });
           return {};
         }
-        await store.updateRun(runId, { runName: value });
+        await store.runs.updateRun(runId, { runName: value });
         return alive(runId);
       },
     );
@@ -246,10 +249,10 @@ export function loggingRoutes(ctx: ServerContext) {
         const { run_id: runId, key } = req.body;
         if (key === RUN_NAME_TAG) {
           // The name stays; an empty batch checks that the run exists and is active.
-          await store.logBatch(runId, { heartbeatAt: clock.now() });
+          await store.runs.logBatch(runId, { heartbeatAt: clock.now() });
           return {};
         }
-        await store.deleteTag(runId, key);
+        await store.runs.deleteTag(runId, key);
         return alive(runId);
       },
     );
@@ -282,7 +285,7 @@ export function loggingRoutes(ctx: ServerContext) {
           profile: d.profile ?? null,
           context: tags?.find((t) => t.key === DATASET_CONTEXT_TAG)?.value || NO_CONTEXT,
         }));
-        await store.logInputs(req.body.run_id, datasets);
+        await store.runs.logInputs(req.body.run_id, datasets);
         return alive(req.body.run_id);
       },
     );
@@ -299,7 +302,7 @@ export function loggingRoutes(ctx: ServerContext) {
       async (req) => {
         const { run_id: runId } = req.body;
         const entry = modelHistoryEntry(req.body.model_json);
-        const run = await store.getRun(runId);
+        const run = await store.runs.getRun(runId);
         let history: unknown[] = [];
         const previous = run.data.tags[LOGGED_MODELS_TAG];
         if (previous !== undefined) {
@@ -318,7 +321,10 @@ export function loggingRoutes(ctx: ServerContext) {
             { runId, length: value.length, limit: LIMITS.tagValueLength },
           );
         }
-        await store.logBatch(runId, { tags: [{ key: LOGGED_MODELS_TAG, value }], heartbeatAt: clock.now() });
+        await store.runs.logBatch(runId, {
+          tags: [{ key: LOGGED_MODELS_TAG, value }],
+          heartbeatAt: clock.now(),
+        });
         return {};
       },
     );

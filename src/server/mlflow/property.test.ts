@@ -86,8 +86,8 @@ beforeAll(async () => {
   seedHistory = await history();
   seedHashes = {};
   for (const path of Object.keys(SEED_FILES))
-    seedHashes[path] = (await h.store.getArtifact(run, path)).sha256;
-  expect((await h.store.getRun(run)).data.params).toEqual(SEED_PARAMS);
+    seedHashes[path] = (await h.store.runs.getArtifact(run, path)).sha256;
+  expect((await h.store.runs.getRun(run)).data.params).toEqual(SEED_PARAMS);
   expect((seedHistory as number[][])[0]).toEqual([0, 1, 2]);
 });
 afterAll(async () => {
@@ -95,17 +95,17 @@ afterAll(async () => {
 });
 
 async function history() {
-  const s = await h.store.getMetricHistory(run, SEED_METRIC);
+  const s = await h.store.runs.getMetricHistory(run, SEED_METRIC);
   return [Array.from(s.steps), Array.from(s.timestamps), Array.from(s.values)];
 }
 
 /** The seeded run still holds what it was given. */
 async function seedIntact(): Promise<void> {
-  const stored = await h.store.getRun(run);
+  const stored = await h.store.runs.getRun(run);
   for (const [k, v] of Object.entries(SEED_PARAMS)) expect(stored.data.params[k]).toBe(v);
   expect(await history()).toEqual(seedHistory);
   for (const [path, bytes] of Object.entries(SEED_FILES)) {
-    const entry = await h.store.getArtifact(run, path);
+    const entry = await h.store.runs.getArtifact(run, path);
     expect(entry.sha256).toBe(seedHashes[path]);
     expect(Buffer.compare(await h.artifacts.get(entry.sha256), bytes)).toBe(0);
   }
@@ -434,10 +434,10 @@ it("never answers 5xx and never changes what the seeded run holds", async () => 
       }
       await seedIntact();
       // Keep the seeded run and its experiment writable, so later requests can try to change them.
-      if ((await h.store.getRun(run)).info.lifecycleStage === "deleted")
-        await h.store.setRunLifecycle(run, "active", T0);
-      if ((await h.store.getExperiment(exp)).lifecycleStage === "deleted") {
-        await h.store.setExperimentLifecycle(exp, "active", T0);
+      if ((await h.store.runs.getRun(run)).info.lifecycleStage === "deleted")
+        await h.store.runs.setRunLifecycle(run, "active", T0);
+      if ((await h.store.runs.getExperiment(exp)).lifecycleStage === "deleted") {
+        await h.store.runs.setExperimentLifecycle(exp, "active", T0);
       }
     }),
     { seed: 42, numRuns: 200 },

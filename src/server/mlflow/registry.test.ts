@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sha256 } from "../../core/hash.js";
+import { parseFilter, REGISTERED_MODEL_FILTER } from "../../store/index.js";
 import { createToken } from "../auth.js";
 import {
   API,
@@ -19,7 +20,7 @@ import {
   type Reply,
   T0,
 } from "./harness.js";
-import { artifactPathOf, parseRegistryFilter } from "./registry.js";
+import { artifactPathOf } from "./registry.js";
 
 let h: Harness;
 beforeEach(async () => {
@@ -267,7 +268,7 @@ describe("registered-models/create, get, and model-versions/create as mlflow.reg
     const run = await logModel();
     await h.post(`${RM}/create`, { name: "m" });
     // the upload's record exists, its bytes do not (an interrupted upload)
-    await h.store.recordArtifact(run.runId, {
+    await h.store.runs.recordArtifact(run.runId, {
       path: "model/weights.bin",
       sha256: sha256("never stored"),
       size: 12,
@@ -636,6 +637,11 @@ describe("search", () => {
     expect((await search({ filter: "name = 'none'" })).json).toEqual({});
     const p1 = await search({ max_results: "2" });
     expect(modelNames(p1)).toEqual(["churn-a", "churn-b"]);
+    // the one grammar of every search: MLflow's, with OR and parentheses
+    expect(modelNames(await search({ filter: "name = 'fraud' OR (name LIKE 'churn%' AND name != 'churn-a')" }))).toEqual([
+      "churn-b",
+      "fraud",
+    ]);
     const token = (p1.json as { next_page_token: string }).next_page_token;
     const p2 = await search({ max_results: "2", page_token: token });
     expect(modelNames(p2)).toEqual(["fraud"]);
@@ -643,7 +649,7 @@ describe("search", () => {
     const bads: Array<Record<string, string>> = [
       { filter: "owner = 'x'" },
       { filter: "name > 'a'" },
-      { filter: "name = 'a' OR name = 'b'" },
+      { filter: "name = 'a' OR" },
       { order_by: "sideways" },
       { max_results: "1001" },
       { max_results: "0" },
@@ -690,7 +696,11 @@ describe("search", () => {
       "fraud/3",
       "fraud/2",
     ]);
-    for (const filter of ["stage = 'x'", "run_id LIKE 'a%'", "version_number = 'x'", "name = "]) {
+    expect(versionIds(await search({ filter: `run_id LIKE '${other.runId.slice(0, 8)}%' OR name = 'churn-b'` }))).toEqual([
+      "churn-b/1",
+      "fraud/3",
+    ]);
+    for (const filter of ["stage = 'x'", "metrics.f1 > 1", "version_number = 'x'", "name = "]) {
       await rejects(() => search({ filter }), 400, "INVALID_PARAMETER_VALUE");
     }
   });
@@ -736,14 +746,19 @@ describe("artifact locations and filters", () => {
     );
   });
 
-  it("parses tag keys in every quoting", () => {
-    expect(
-      parseRegistryFilter("tags.`a key` = 'x' AND tags.\"b\" LIKE 'y%' AND tags.c != 'z'", ["name"]),
-    ).toEqual([
-      { field: "tag", key: "a key", op: "=", value: "x" },
-      { field: "tag", key: "b", op: "LIKE", value: "y%" },
-      { field: "tag", key: "c", op: "!=", value: "z" },
-    ]);
+  it("parses tag keys in every quoting, with the one filter grammar", () => {
+    const expr = parseFilter(
+      "tags.`a key` = 'x' AND tags.\"b\" LIKE 'y%' AND tags.c != 'z'",
+      REGISTERED_MODEL_FILTER,
+    );
+    expect(expr).toMatchObject({
+      kind: "and",
+      terms: [
+        { ident: { type: "tag", key: "a key" }, op: "=", value: "x" },
+        { ident: { type: "tag", key: "b" }, op: "LIKE", value: "y%" },
+        { ident: { type: "tag", key: "c" }, op: "!=", value: "z" },
+      ],
+    });
   });
 });
 
@@ -754,7 +769,7 @@ describe("permissions and the audit trail's actor", () => {
     const bearer: Record<string, Record<string, string>> = {};
     const ids: Record<string, string> = {};
     for (const scope of ["read", "write", "promote", "admin"] as const) {
-      const { token, record } = await createToken(h.store, { name: `${scope}-bot`, scope, now: T0 });
+      const { token, record } = await createToken(h.store.tokens, { name: `${scope}-bot`, scope, now: T0 });
       bearer[scope] = { authorization: `Bearer ${token}` };
       ids[scope] = record.tokenId;
     }

@@ -17,22 +17,20 @@
  * - Stage changes go through the model's promotion policy: a refusal is INVALID_STATE (HTTP 409)
  *   whose message lists every unmet condition (`details.unmet` has them as data).
  * - A model or version that is live (Staging, Production, an alias) cannot be deleted.
+ *
+ * Every route calls the registry service (ModelRegistry) with the caller's token; searches use
+ * the one filter grammar (MLflow's, plus OR and parentheses) and run in SQL.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { SextantError } from "../../core/errors.js";
-import { sha256 } from "../../core/hash.js";
-import type { ModelRegistry } from "../../registry/registry.js";
-import { parseModelUri, parseRunsUri } from "../../registry/uri.js";
-import type { ModelVersion, RegisteredModel } from "../../store/registry-types.js";
-import { STAGES } from "../../store/registry-types.js";
-import { type Token, tokenizeFilter } from "../../store/search/parser.js";
-import { hasRegistry } from "../../store/types.js";
+import { type ModelRegistry, parseModelUri, parseRunsUri } from "../../registry/index.js";
+import type { ModelVersion, RegisteredModel } from "../../store/index.js";
+import { STAGES } from "../../store/index.js";
 import type { ServerContext } from "../context.js";
 import { registryFor } from "../native/models-write.js";
-import { decodeOffsetToken, encodeOffsetToken, keyValues, trimTrailingSlashes } from "./convert.js";
-import { compareValues } from "./experiment-search.js";
+import { keyValues, trimTrailingSlashes } from "./convert.js";
 import { hidden, int64, message, repeatedString, required } from "./schemas.js";
 
 /** MLflow's bounds on registered-model search (SearchRegisteredModels.max_results). */
@@ -248,7 +246,7 @@ export async function runsSourceOf(
       { source, ...(runId ? { runId } : {}) },
     );
   if (!runId) throw invalid();
-  const run = await ctx.store.getRun(runId);
+  const run = await ctx.store.runs.getRun(runId);
   const root = artifactPathOf(run.info.artifactUri);
   const path = artifactPathOf(source);
   if (!path.startsWith(`${root}/`)) throw invalid();
@@ -259,215 +257,6 @@ export async function runsSourceOf(
 
 // ------------------------------------------------------------------ search
 
-type StringOp = "=" | "!=" | "LIKE" | "ILIKE";
-type NumberOp = "=" | "!=" | "<" | "<=" | ">" | ">=";
-type Condition =
-  | { field: "name" | "source_path" | "run_id"; op: StringOp; value: string }
-  | { field: "run_id"; op: "IN"; values: string[] }
-  | { field: "version_number"; op: NumberOp; value: number }
-  | { field: "tag"; key: string; op: StringOp; value: string };
-
-const SYMBOL_OPS: ReadonlyMap<string, NumberOp> = new Map([
-  ["=", "="],
-  ["!=", "!="],
-  ["<>", "!="],
-  ["<", "<"],
-  ["<=", "<="],
-  [">", ">"],
-  [">=", ">="],
-]);
-
-class FilterCursor {
-  #i = 0;
-  constructor(
-    readonly text: string,
-    readonly tokens: Token[],
-  ) {}
-  peek(): Token | undefined {
-    return this.tokens[this.#i];
-  }
-  next(): Token | undefined {
-    return this.tokens[this.#i++];
-  }
-  fail(tok: Token | undefined, what: string): never {
-    const pos = tok?.pos ?? this.text.length;
-    throw new SextantError(
-      "INVALID_FILTER",
-      `invalid filter at position ${pos} near ${tok ? `'${tok.raw.slice(0, 40)}'` : "end of input"}: ${what}`,
-      { position: pos, token: tok?.raw ?? "" },
-    );
-  }
-  keyword(word: string): boolean {
-    const t = this.peek();
-    return t?.kind === "word" && t.raw.toUpperCase() === word;
-  }
-  /** `name`, `attribute.name`, `tags.key`, tags.`a key`, tags."a key". */
-  identifier(): { entity: "attribute" | "tag"; key: string; tok: Token } {
-    const tok = this.next();
-    if (tok?.kind !== "word") this.fail(tok, "expected a field such as name, run_id or tags.<key>");
-    const dot = tok.raw.indexOf(".");
-    if (dot === -1) return { entity: "attribute", key: tok.raw.toLowerCase(), tok };
-    const prefix = tok.raw.slice(0, dot).toLowerCase();
-    let key = tok.raw.slice(dot + 1);
-    if (key === "") {
-      const q = this.peek();
-      if ((q?.kind !== "backtick" && q?.kind !== "dquoted") || q.pos !== tok.pos + tok.raw.length)
-        this.fail(q, `expected a key right after '${tok.raw}'`);
-      this.next();
-      key = q.value;
-    }
-    if (key === "") this.fail(tok, "a key must not be empty");
-    if (prefix === "tag" || prefix === "tags") return { entity: "tag", key, tok };
-    if (prefix === "attribute" || prefix === "attributes" || prefix === "attr")
-      return { entity: "attribute", key: key.toLowerCase(), tok };
-    return this.fail(tok, `unknown entity '${tok.raw.slice(0, dot)}'`);
-  }
-  stringOp(): StringOp {
-    const tok = this.next();
-    if (tok?.kind === "op" && (tok.raw === "=" || tok.raw === "!=" || tok.raw === "<>"))
-      return tok.raw === "=" ? "=" : "!=";
-    if (tok?.kind === "word" && (tok.raw.toUpperCase() === "LIKE" || tok.raw.toUpperCase() === "ILIKE"))
-      return tok.raw.toUpperCase() as StringOp;
-    return this.fail(tok, "expected =, !=, LIKE or ILIKE");
-  }
-  string(): string {
-    const tok = this.next();
-    if (tok?.kind !== "string" && tok?.kind !== "dquoted")
-      this.fail(tok, "expected a quoted string such as 'value'");
-    return tok.value;
-  }
-}
-
-/**
- * Parses a registry filter: comparisons joined by AND. `fields` are the attributes allowed
- * (registered models: name; versions: name, run_id, source_path, version_number); tags always are.
- * @throws SextantError INVALID_FILTER
- */
-export function parseRegistryFilter(text: string, fields: readonly string[]): Condition[] {
-  const c: FilterCursor = new FilterCursor(text, tokenizeFilter(text));
-  const out: Condition[] = [];
-  if (c.peek() === undefined) return out;
-  for (;;) {
-    const id = c.identifier();
-    if (id.entity === "tag") {
-      out.push({ field: "tag", key: id.key, op: c.stringOp(), value: c.string() });
-    } else if (!fields.includes(id.key)) {
-      c.fail(id.tok, `unknown field '${id.key}'; the filter may use ${[...fields, "tags.<key>"].join(", ")}`);
-    } else if (id.key === "version_number") {
-      const opTok = c.next();
-      const op = opTok?.kind === "op" ? SYMBOL_OPS.get(opTok.raw) : undefined;
-      if (op === undefined) c.fail(opTok, "expected =, !=, <, <=, > or >=");
-      const v = c.next();
-      const raw = v?.kind === "string" || v?.kind === "dquoted" ? v.value : v?.raw;
-      if (raw === undefined || !/^\d+$/.test(raw)) c.fail(v, "expected a version number");
-      out.push({ field: "version_number", op, value: Number(raw) });
-    } else if (id.key === "run_id" && c.keyword("IN")) {
-      c.next();
-      const open = c.next();
-      if (open?.kind !== "(") c.fail(open, "expected '(' to start the IN list");
-      const values: string[] = [];
-      for (;;) {
-        values.push(c.string());
-        const sep = c.next();
-        if (sep?.kind === ")") break;
-        if (sep?.kind !== ",") c.fail(sep, "expected ',' or ')' in the IN list");
-      }
-      out.push({ field: "run_id", op: "IN", values });
-    } else {
-      const op = c.stringOp();
-      if (id.key === "run_id" && op !== "=" && op !== "!=")
-        c.fail(id.tok, "run_id is compared with =, != or IN");
-      out.push({ field: id.key as "name" | "source_path" | "run_id", op, value: c.string() });
-    }
-    const sep = c.next();
-    if (sep === undefined) return out;
-    if (!(sep.kind === "word" && sep.raw.toUpperCase() === "AND"))
-      c.fail(sep, "expected AND or end of input");
-  }
-}
-
-function compareString(actual: string | undefined, op: StringOp, expected: string): boolean {
-  return actual !== undefined && compareValues(actual, op, expected);
-}
-
-function matches(
-  c: Condition,
-  item: {
-    name: string;
-    tags: Record<string, string>;
-    runId?: string | null;
-    source?: string;
-    version?: number;
-  },
-): boolean {
-  switch (c.field) {
-    case "tag":
-      return compareString(Object.hasOwn(item.tags, c.key) ? item.tags[c.key] : undefined, c.op, c.value);
-    case "name":
-      return compareString(item.name, c.op, c.value);
-    case "source_path":
-      return compareString(item.source, c.op, c.value);
-    case "run_id":
-      if (c.op === "IN") return item.runId != null && c.values.includes(item.runId);
-      return compareString(item.runId ?? undefined, c.op, c.value);
-    case "version_number":
-      return compareValues(item.version ?? 0, c.op, c.value);
-  }
-}
-
-interface Order {
-  key: string;
-  ascending: boolean;
-}
-
-function parseOrder(text: string, keys: Readonly<Record<string, string>>): Order {
-  const m = /^\s*(?:(?:attribute|attributes|attr)\.)?([A-Za-z_]+)(?:\s+(ASC|DESC))?\s*$/i.exec(text);
-  const key = m ? keys[m[1]!.toLowerCase()] : undefined;
-  if (!m || key === undefined) {
-    throw new SextantError(
-      "INVALID_ORDER_BY",
-      `invalid order_by '${text.slice(0, 80)}': order by ${Object.keys(keys).join(", ")} with an optional ASC or DESC`,
-      { orderBy: text.slice(0, 200) },
-    );
-  }
-  return { key, ascending: (m[2] ?? "ASC").toUpperCase() === "ASC" };
-}
-
-function sortBy<T>(items: T[], order: Order[], value: (item: T, key: string) => string | number): T[] {
-  return items.sort((a, b) => {
-    for (const o of order) {
-      const x = value(a, o.key);
-      const y = value(b, o.key);
-      if (x !== y) return (x < y ? -1 : 1) * (o.ascending ? 1 : -1);
-    }
-    return 0;
-  });
-}
-
-function page<T>(
-  items: T[],
-  q: { maxResults: number; pageToken: string | undefined; fingerprint: string },
-): { items: T[]; next: string | null } {
-  let offset = 0;
-  if (q.pageToken) {
-    const decoded = decodeOffsetToken(q.pageToken, q.fingerprint);
-    if (decoded === null) {
-      throw new SextantError(
-        "INVALID_PAGE_TOKEN",
-        "the page token is malformed or belongs to a different search (same filter and order_by are needed)",
-        { pageToken: q.pageToken.slice(0, 200) },
-      );
-    }
-    offset = decoded;
-  }
-  const out = items.slice(offset, offset + q.maxResults);
-  return {
-    items: out,
-    next:
-      offset + q.maxResults < items.length ? encodeOffsetToken(offset + q.maxResults, q.fingerprint) : null,
-  };
-}
-
 function checkMaxResults(n: number, max: number): void {
   if (!Number.isSafeInteger(n) || n < 1 || n > max) {
     throw new SextantError(
@@ -477,20 +266,6 @@ function checkMaxResults(n: number, max: number): void {
     );
   }
 }
-
-const MODEL_ORDER_KEYS: Readonly<Record<string, string>> = {
-  name: "name",
-  creation_timestamp: "creation_timestamp",
-  last_updated_timestamp: "last_updated_timestamp",
-  timestamp: "last_updated_timestamp",
-};
-const VERSION_ORDER_KEYS: Readonly<Record<string, string>> = {
-  name: "name",
-  version_number: "version_number",
-  creation_timestamp: "creation_timestamp",
-  last_updated_timestamp: "last_updated_timestamp",
-  timestamp: "last_updated_timestamp",
-};
 
 const searchFields = {
   filter: z.string().optional(),
@@ -510,10 +285,8 @@ export function registryRoutes(ctx: ServerContext) {
     const app = root.withTypeProvider<ZodTypeProvider>();
     const reg = (req: FastifyRequest): ModelRegistry => registryFor(ctx, req.identity);
 
-    /** All versions of one model (newest first); none for a store without a registry. */
-    const versionsOf = async (name: string): Promise<ModelVersion[]> =>
-      hasRegistry(ctx.store) ? ctx.store.registry.listVersions(name) : [];
-    const modelJson = async (m: RegisteredModel) => modelToMlflow(m, await versionsOf(m.name));
+    const modelJson = async (req: FastifyRequest, m: RegisteredModel) =>
+      modelToMlflow(m, await reg(req).listModelVersions(m.name));
 
     // ---------------------------------------------------------------- registered models
 
@@ -539,13 +312,13 @@ export function registryRoutes(ctx: ServerContext) {
             tags: tagMap(b.tags),
             ...(b.description ? { description: b.description } : {}),
           });
-          return { registered_model: await modelJson(m) };
+          return { registered_model: await modelJson(req, m) };
         }),
     );
 
     app.get("/mlflow/registered-models/get", { schema: { ...hidden, querystring: nameQuery } }, async (req) =>
       worded(async () => ({
-        registered_model: await modelJson(await reg(req).getRegisteredModel(req.query.name)),
+        registered_model: await modelJson(req, await reg(req).getRegisteredModel(req.query.name)),
       })),
     );
 
@@ -561,6 +334,7 @@ export function registryRoutes(ctx: ServerContext) {
       async (req) =>
         worded(async () => ({
           registered_model: await modelJson(
+            req,
             await reg(req).renameRegisteredModel(req.body.name, req.body.new_name),
           ),
         })),
@@ -581,7 +355,7 @@ export function registryRoutes(ctx: ServerContext) {
           const m = await reg(req).updateRegisteredModel(b.name, {
             ...(b.description === undefined ? {} : { description: b.description }),
           });
-          return { registered_model: await modelJson(m) };
+          return { registered_model: await modelJson(req, m) };
         }),
     );
 
@@ -603,22 +377,14 @@ export function registryRoutes(ctx: ServerContext) {
         const q = req.query;
         const maxResults = q.max_results ?? MODELS_DEFAULT_RESULTS;
         checkMaxResults(maxResults, MODELS_MAX_RESULTS);
-        const conditions = parseRegistryFilter(q.filter ?? "", ["name"]);
-        const order = (q.order_by ?? []).map((o) => parseOrder(o, MODEL_ORDER_KEYS));
-        if (!order.some((o) => o.key === "name")) order.push({ key: "name", ascending: true });
-        const all = hasRegistry(ctx.store) ? await reg(req).listRegisteredModels() : [];
-        const hits = sortBy(
-          all.filter((m) => conditions.every((c) => matches(c, m))),
-          order,
-          (m, key) =>
-            key === "name" ? m.name : key === "creation_timestamp" ? m.createdTime : m.updatedTime,
-        );
-        const fingerprint = sha256(
-          JSON.stringify(["registered-models", q.filter ?? "", q.order_by ?? []]),
-        ).slice(0, 12);
-        const { items, next } = page(hits, { maxResults, pageToken: q.page_token, fingerprint });
+        const { models: items, nextPageToken: next } = await reg(req).searchRegisteredModels({
+          filter: q.filter,
+          orderBy: q.order_by,
+          maxResults,
+          pageToken: q.page_token,
+        });
         const models = [];
-        for (const m of items) models.push(await modelJson(m));
+        for (const m of items) models.push(await modelJson(req, m));
         return {
           ...(models.length > 0 ? { registered_models: models } : {}),
           ...(next ? { next_page_token: next } : {}),
@@ -856,33 +622,12 @@ export function registryRoutes(ctx: ServerContext) {
         const q = req.query;
         const maxResults = q.max_results ?? VERSIONS_DEFAULT_RESULTS;
         checkMaxResults(maxResults, VERSIONS_MAX_RESULTS);
-        const conditions = parseRegistryFilter(q.filter ?? "", [
-          "name",
-          "run_id",
-          "source_path",
-          "version_number",
-        ]);
-        const order = (q.order_by ?? []).map((o) => parseOrder(o, VERSION_ORDER_KEYS));
-        if (!order.some((o) => o.key === "name")) order.push({ key: "name", ascending: true });
-        if (!order.some((o) => o.key === "version_number"))
-          order.push({ key: "version_number", ascending: false });
-        const all = hasRegistry(ctx.store) ? await ctx.store.registry.searchVersions({}) : [];
-        const hits = sortBy(
-          all.filter((v) => conditions.every((c) => matches(c, v))),
-          order,
-          (v, key) =>
-            key === "name"
-              ? v.name
-              : key === "version_number"
-                ? v.version
-                : key === "creation_timestamp"
-                  ? v.createdTime
-                  : v.updatedTime,
-        );
-        const fingerprint = sha256(
-          JSON.stringify(["model-versions", q.filter ?? "", q.order_by ?? []]),
-        ).slice(0, 12);
-        const { items, next } = page(hits, { maxResults, pageToken: q.page_token, fingerprint });
+        const { versions: items, nextPageToken: next } = await reg(req).searchModelVersions({
+          filter: q.filter,
+          orderBy: q.order_by,
+          maxResults,
+          pageToken: q.page_token,
+        });
         return {
           ...(items.length > 0 ? { model_versions: items.map(versionToMlflow) } : {}),
           ...(next ? { next_page_token: next } : {}),
@@ -897,7 +642,7 @@ export function registryRoutes(ctx: ServerContext) {
         worded(async () => {
           const v = await reg(req).getModelVersion(req.query.name, req.query.version);
           if (v.runId === null || !v.source.startsWith("runs:/")) return { artifact_uri: v.source };
-          const run = await ctx.store.getRun(v.runId);
+          const run = await ctx.store.runs.getRun(v.runId);
           const { path } = parseRunsUri(v.source);
           return { artifact_uri: `${trimTrailingSlashes(run.info.artifactUri)}/${path}` };
         }),

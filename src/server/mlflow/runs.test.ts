@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { snapshot } from "../../store/testing/conformance.js";
+import { snapshot } from "../../store/runs/testing/index.js";
 import {
   API,
   createExperiment,
@@ -122,7 +122,7 @@ describe("runs/create and runs/get", () => {
       run_name: "child",
       tags: [{ key: "mlflow.parentRunId", value: parent }],
     });
-    expect((await h.store.getRun(child)).info.parentRunId).toBe(parent);
+    expect((await h.store.runs.getRun(child)).info.parentRunId).toBe(parent);
     expect((await getRun(child)).data.tags).toEqual([
       { key: "mlflow.parentRunId", value: parent },
       { key: "mlflow.runName", value: "child" },
@@ -136,7 +136,7 @@ describe("runs/create and runs/get", () => {
       experiment_id: exp,
       tags: [{ key: "mlflow.parentRunId", value: "f".repeat(32) }],
     });
-    expect((await h.store.getRun(orphan)).info.parentRunId).toBeNull();
+    expect((await h.store.runs.getRun(orphan)).info.parentRunId).toBeNull();
     expect((await getRun(orphan)).data.tags).toContainEqual({
       key: "mlflow.parentRunId",
       value: "f".repeat(32),

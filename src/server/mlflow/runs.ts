@@ -5,16 +5,16 @@
  * both are given), else a generated name. A valid mlflow.parentRunId tag naming a stored run
  * becomes the run's parent; the tag is kept as well, so tag filters on it work.
  */
+
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { isSextantError, SextantError } from "../../core/errors.js";
 import { sha256 } from "../../core/hash.js";
+import { decodeOffsetToken, encodeOffsetToken } from "../../store/index.js";
 import { generateRunName } from "../../tracking/run-names.js";
 import type { ServerContext } from "../context.js";
 import {
-  decodeOffsetToken,
-  encodeOffsetToken,
   PARENT_RUN_TAG,
   RUN_NAME_TAG,
   runInfoToMlflow,
@@ -47,7 +47,7 @@ export function runRoutes(ctx: ServerContext) {
     const knownParent = async (id: string | undefined): Promise<string | null> => {
       if (id === undefined || !RUN_ID.test(id)) return null;
       try {
-        await store.getRun(id);
+        await store.runs.getRun(id);
         return id;
       } catch (e) {
         if (isSextantError(e, "RUN_NOT_FOUND")) return null;
@@ -84,8 +84,8 @@ export function runRoutes(ctx: ServerContext) {
             `Both 'run_name' argument and '${RUN_NAME_TAG}' tag are specified, but with different values (run_name='${b.run_name}', ${RUN_NAME_TAG}='${tagName}').`,
           );
         }
-        const exp = await store.getExperiment(b.experiment_id || "0");
-        const info = await store.createRun({
+        const exp = await store.runs.getExperiment(b.experiment_id || "0");
+        const info = await store.runs.createRun({
           experimentId: exp.experimentId,
           runName: b.run_name || tagName || generateRunName(),
           userId: b.user_id || req.identity.name || "unknown",
@@ -94,7 +94,7 @@ export function runRoutes(ctx: ServerContext) {
           tags,
           artifactUri: `${trimTrailingSlashes(exp.artifactLocation)}/{runId}/artifacts`,
         });
-        return { run: runToMlflow(await store.getRun(info.runId)) };
+        return { run: runToMlflow(await store.runs.getRun(info.runId)) };
       },
     );
 
@@ -104,7 +104,7 @@ export function runRoutes(ctx: ServerContext) {
       async (req) => {
         const runId = runIdOf(req.query);
         await ctx.sweepCrashed();
-        return { run: runToMlflow(await store.getRun(runId)) };
+        return { run: runToMlflow(await store.runs.getRun(runId)) };
       },
     );
 
@@ -126,7 +126,7 @@ export function runRoutes(ctx: ServerContext) {
       },
       async (req) => {
         const b = req.body;
-        const info = await store.updateRun(runIdOf(b), {
+        const info = await store.runs.updateRun(runIdOf(b), {
           status: b.status,
           endTime: b.end_time,
           runName: b.run_name || undefined,
@@ -139,7 +139,7 @@ export function runRoutes(ctx: ServerContext) {
       "/mlflow/runs/delete",
       { config: { scope: "write" }, schema: { ...hidden, body: runIdBody } },
       async (req) => {
-        await store.setRunLifecycle(req.body.run_id, "deleted", clock.now());
+        await store.runs.setRunLifecycle(req.body.run_id, "deleted", clock.now());
         return {};
       },
     );
@@ -148,7 +148,7 @@ export function runRoutes(ctx: ServerContext) {
       "/mlflow/runs/restore",
       { config: { scope: "write" }, schema: { ...hidden, body: runIdBody } },
       async (req) => {
-        await store.setRunLifecycle(req.body.run_id, "active", clock.now());
+        await store.runs.setRunLifecycle(req.body.run_id, "active", clock.now());
         return {};
       },
     );
@@ -174,7 +174,7 @@ export function runRoutes(ctx: ServerContext) {
         const b = req.body;
         const experimentIds = [...new Set(b.experiment_ids ?? [])];
         await ctx.sweepCrashed();
-        const result = await store.searchRuns({
+        const result = await store.runs.searchRuns({
           experimentIds,
           filter: b.filter === undefined ? undefined : runNameTagAsAttribute(b.filter),
           orderBy: b.order_by?.map(runNameTagAsAttribute),
@@ -224,7 +224,7 @@ export function runRoutes(ctx: ServerContext) {
           }
           offset = decoded;
         }
-        const s = await store.getMetricHistory(runId, q.metric_key);
+        const s = await store.runs.getMetricHistory(runId, q.metric_key);
         const end =
           q.max_results === undefined ? s.values.length : Math.min(s.values.length, offset + q.max_results);
         const metrics = [];

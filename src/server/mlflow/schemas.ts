@@ -7,8 +7,8 @@
  */
 import { z } from "zod";
 import { SextantError } from "../../core/errors.js";
-import type { RunStatus, ViewType } from "../../store/types.js";
-import { fromWireNumber } from "../../store/wire.js";
+import { fromWireNumber } from "../../core/index.js";
+import type { RunStatus, ViewType } from "../../store/index.js";
 
 /**
  * A request body as MLflow's handlers take it: no body (or null) is an empty message, and a body

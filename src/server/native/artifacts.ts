@@ -93,7 +93,7 @@ export function artifactRoutes(ctx: ServerContext) {
             { sha256 },
           );
         }
-        await store.recordArtifact(req.params.runId, {
+        await store.runs.recordArtifact(req.params.runId, {
           path,
           sha256,
           size,
@@ -113,7 +113,9 @@ export function artifactRoutes(ctx: ServerContext) {
           querystring: z.strictObject({ prefix: z.string().optional() }),
         },
       },
-      async (req) => ({ artifacts: await store.listArtifacts(req.params.runId, req.query.prefix ?? "") }),
+      async (req) => ({
+        artifacts: await store.runs.listArtifacts(req.params.runId, req.query.prefix ?? ""),
+      }),
     );
 
     app.get(
@@ -127,7 +129,7 @@ export function artifactRoutes(ctx: ServerContext) {
         },
       },
       async (req, reply) => {
-        const entry = await store.getArtifact(req.params.runId, req.query.path);
+        const entry = await store.runs.getArtifact(req.params.runId, req.query.path);
         reply.type("application/octet-stream");
         return artifacts.get(entry.sha256);
       },

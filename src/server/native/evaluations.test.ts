@@ -2,8 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../core/clock.js";
-import { MemoryArtifactStore } from "../../store/artifacts.js";
-import { SqliteStore } from "../../store/sqlite.js";
+import { MemoryArtifactStore, SqliteStore } from "../../store/index.js";
 import { buildServer } from "../app.js";
 
 const T0 = 1_700_000_000_000;
@@ -59,7 +58,7 @@ describe("/api/v1/evaluations", () => {
   });
 
   it("answers bad input with 4xx and the error body, storing nothing", async () => {
-    const before = (await store.listEvaluations()).length;
+    const before = (await store.evaluations.list()).length;
     const cases: Array<[string, string, unknown, number, string]> = [
       ["GET", "/api/v1/evaluations/nope", undefined, 400, "INVALID_ARGUMENT"],
       ["GET", `/api/v1/evaluations/${"0".repeat(32)}`, undefined, 404, "EVALUATION_NOT_FOUND"],
@@ -90,6 +89,6 @@ describe("/api/v1/evaluations", () => {
       expect([url, r.statusCode]).toEqual([url, status]);
       expect(r.json().code).toBe(code);
     }
-    expect((await store.listEvaluations()).length).toBe(before);
+    expect((await store.evaluations.list()).length).toBe(before);
   });
 });

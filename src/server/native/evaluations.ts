@@ -30,19 +30,19 @@ export function evaluationRoutes(ctx: ServerContext) {
           }),
         },
       },
-      async (req) => store.createEvaluation(req.body),
+      async (req) => store.evaluations.create(req.body),
     );
 
     app.get(
       "/evaluations",
       { schema: { tags, summary: "Evaluation records, newest first", querystring: listQuery } },
-      async (req) => ({ evaluations: await store.listEvaluations({ maxResults: req.query.maxResults }) }),
+      async (req) => ({ evaluations: await store.evaluations.list({ maxResults: req.query.maxResults }) }),
     );
 
     app.get(
       "/evaluations/:evaluationId",
       { schema: { tags, summary: "Get an evaluation record", params: z.strictObject({ evaluationId }) } },
-      async (req) => store.getEvaluation(req.params.evaluationId),
+      async (req) => store.evaluations.get(req.params.evaluationId),
     );
 
     app.get(
@@ -56,7 +56,7 @@ export function evaluationRoutes(ctx: ServerContext) {
         },
       },
       async (req) => ({
-        evaluations: await store.listEvaluations({
+        evaluations: await store.evaluations.list({
           runId: req.params.runId,
           maxResults: req.query.maxResults,
         }),

@@ -19,7 +19,7 @@ export function experimentRoutes(ctx: ServerContext) {
         config: { scope: "write" },
         schema: { tags, summary: "Create an experiment", body: createExperimentBody },
       },
-      async (req) => store.createExperiment(req.body, clock.now()),
+      async (req) => store.runs.createExperiment(req.body, clock.now()),
     );
 
     app.get(
@@ -31,7 +31,7 @@ export function experimentRoutes(ctx: ServerContext) {
           querystring: z.strictObject({ view: viewType.optional() }),
         },
       },
-      async (req) => ({ experiments: await store.listExperiments(req.query.view ?? "active") }),
+      async (req) => ({ experiments: await store.runs.listExperiments(req.query.view ?? "active") }),
     );
 
     app.get(
@@ -44,7 +44,7 @@ export function experimentRoutes(ctx: ServerContext) {
         },
       },
       async (req) => {
-        const exp = await store.getExperimentByName(req.query.name);
+        const exp = await store.runs.getExperimentByName(req.query.name);
         if (!exp)
           throw new SextantError("EXPERIMENT_NOT_FOUND", `no experiment named '${req.query.name}'`, {
             name: req.query.name,
@@ -56,7 +56,7 @@ export function experimentRoutes(ctx: ServerContext) {
     app.get(
       "/experiments/:experimentId",
       { schema: { tags, summary: "Get an experiment", params: z.strictObject({ experimentId }) } },
-      async (req) => store.getExperiment(req.params.experimentId),
+      async (req) => store.runs.getExperiment(req.params.experimentId),
     );
 
     app.get(
@@ -68,7 +68,7 @@ export function experimentRoutes(ctx: ServerContext) {
           params: z.strictObject({ experimentId }),
         },
       },
-      async (req) => store.listColumns(req.params.experimentId),
+      async (req) => store.runs.listColumns(req.params.experimentId),
     );
 
     app.patch(
@@ -83,8 +83,8 @@ export function experimentRoutes(ctx: ServerContext) {
         },
       },
       async (req) => {
-        await store.renameExperiment(req.params.experimentId, req.body.name, clock.now());
-        return store.getExperiment(req.params.experimentId);
+        await store.runs.renameExperiment(req.params.experimentId, req.body.name, clock.now());
+        return store.runs.getExperiment(req.params.experimentId);
       },
     );
 
@@ -99,8 +99,8 @@ export function experimentRoutes(ctx: ServerContext) {
         },
       },
       async (req) => {
-        await store.setExperimentLifecycle(req.params.experimentId, "deleted", clock.now());
-        return store.getExperiment(req.params.experimentId);
+        await store.runs.setExperimentLifecycle(req.params.experimentId, "deleted", clock.now());
+        return store.runs.getExperiment(req.params.experimentId);
       },
     );
 
@@ -111,8 +111,8 @@ export function experimentRoutes(ctx: ServerContext) {
         schema: { tags, summary: "Restore a deleted experiment", params: z.strictObject({ experimentId }) },
       },
       async (req) => {
-        await store.setExperimentLifecycle(req.params.experimentId, "active", clock.now());
-        return store.getExperiment(req.params.experimentId);
+        await store.runs.setExperimentLifecycle(req.params.experimentId, "active", clock.now());
+        return store.runs.getExperiment(req.params.experimentId);
       },
     );
 
@@ -128,8 +128,8 @@ export function experimentRoutes(ctx: ServerContext) {
         },
       },
       async (req) => {
-        await store.setExperimentTag(req.params.experimentId, req.body.key, req.body.value, clock.now());
-        return store.getExperiment(req.params.experimentId);
+        await store.runs.setExperimentTag(req.params.experimentId, req.body.key, req.body.value, clock.now());
+        return store.runs.getExperiment(req.params.experimentId);
       },
     );
   };

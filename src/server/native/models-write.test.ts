@@ -130,7 +130,7 @@ describe("POST /api/v1/models/register", () => {
       404,
       "ARTIFACT_NOT_FOUND",
     );
-    await h.store.recordArtifact(runId, {
+    await h.store.runs.recordArtifact(runId, {
       path: "model/weights.bin",
       sha256: sha256("lost in transit"),
       size: 15,
@@ -257,7 +257,7 @@ describe("permissions", () => {
     const bearer: Record<string, Record<string, string>> = {};
     const ids: Record<string, string> = {};
     for (const scope of ["read", "write", "promote", "admin"] as const) {
-      const { token, record } = await createToken(h.store, { name: `${scope}-bot`, scope, now: T0 });
+      const { token, record } = await createToken(h.store.tokens, { name: `${scope}-bot`, scope, now: T0 });
       bearer[scope] = { authorization: `Bearer ${token}` };
       ids[scope] = record.tokenId;
     }
@@ -353,12 +353,15 @@ describe("OpenAPI", () => {
     };
     expect(Object.keys(doc.paths["/api/v1/models/register"] ?? {})).toEqual(["post"]);
     expect(Object.keys(doc.paths["/api/v1/models/{name}/versions/{version}/stage"] ?? {})).toEqual(["post"]);
-    expect(Object.keys(doc.paths["/api/v1/models/{name}/aliases/{alias}"] ?? {}).sort()).toEqual([
-      "delete",
-      "put",
-    ]);
-    expect(Object.keys(doc.paths["/api/v1/models/{name}/rollback"] ?? {})).toEqual(["post"]);
-    expect(Object.keys(doc.paths["/api/v1/models/{name}/policy"] ?? {})).toEqual(["put"]);
+    const methods = (path: string) => Object.keys(doc.paths[path] ?? {}).sort();
+    expect(methods("/api/v1/models/{name}/aliases/{alias}")).toEqual(["delete", "get", "put"]);
+    expect(methods("/api/v1/models/{name}/rollback")).toEqual(["post"]);
+    expect(methods("/api/v1/models/{name}/policy")).toEqual(["get", "put"]);
+    expect(methods("/api/v1/models")).toEqual(["get", "post"]);
+    expect(methods("/api/v1/models/{name}")).toEqual(["delete", "get", "patch"]);
+    expect(methods("/api/v1/models/{name}/tags/{key}")).toEqual(["delete", "put"]);
+    expect(methods("/api/v1/models/{name}/versions/{version}")).toEqual(["delete", "get", "patch"]);
+    expect(methods("/api/v1/models/{name}/versions/{version}/tags/{key}")).toEqual(["delete", "put"]);
     // MLflow's registry routes stay out of the native document
     expect(Object.keys(doc.paths).some((p) => p.includes("registered-models"))).toBe(false);
   });

@@ -3,26 +3,29 @@
  * model, policy-checked stage transitions, aliases, rollback and promotion policies, each through
  * the registry service with the request's token as the actor of the audit event.
  *
- * Permissions: registering needs `write`; stages, aliases and rollbacks need `promote` (or
- * `admin`); overriding a policy (`force`) and setting a policy need `admin`. A promotion refused
+ * Permissions: creating, renaming, describing and tagging models and versions and registering
+ * need `write`; stages, aliases and rollbacks need `promote` (or `admin`); deleting models and
+ * versions, overriding a policy (`force`) and setting a policy need `admin`. A promotion refused
  * by its policy is 409 POLICY_NOT_MET with every unmet condition in `details.unmet`.
  */
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { SextantError } from "../../core/errors.js";
-import type { PromotionPolicy } from "../../registry/policy.js";
-import { ModelRegistry } from "../../registry/registry.js";
+import { ModelRegistry, type PromotionPolicy } from "../../registry/index.js";
 import { actorOf, type Identity } from "../auth.js";
 import type { ServerContext } from "../context.js";
+import { evidence, modelName, versionParam, versionValue } from "./schemas.js";
 
 const tags = ["models"];
-const modelName = z.string().min(1, "a model name is not empty");
-const versionParam = z.string().regex(/^[1-9]\d{0,14}$/, "a model version is a positive integer");
-const versionValue = z.union([z.number().int().positive(), versionParam]).transform((v) => Number(v));
-const evidence = z.array(
-  z.strictObject({ kind: z.string().min(1), id: z.string().min(1), summary: z.unknown().optional() }),
-);
+const tagParams = z.strictObject({ name: modelName, key: z.string().min(1).max(250) });
+const versionTagParams = z.strictObject({
+  name: modelName,
+  version: versionParam,
+  key: z.string().min(1).max(250),
+});
+const tagBody = z.strictObject({ value: z.string().max(5000) });
+const descriptionBody = z.strictObject({ description: z.string().max(5000).optional() });
 
 /**
  * The registry service acting for one request: its token (or the server's OS user) is the actor,
@@ -52,6 +55,154 @@ export function checkForce(identity: Identity, force: boolean | undefined): void
 export function modelWriteRoutes(ctx: ServerContext) {
   return async (root: FastifyInstance) => {
     const app = root.withTypeProvider<ZodTypeProvider>();
+
+    app.post(
+      "/models",
+      {
+        config: { scope: "write" },
+        schema: {
+          tags,
+          summary: "Create a registered model",
+          body: z.strictObject({
+            name: modelName,
+            description: z.string().max(5000).optional(),
+            tags: z.record(z.string(), z.string()).optional(),
+          }),
+        },
+      },
+      async (req) => {
+        const { name, ...options } = req.body;
+        return registryFor(ctx, req.identity).createRegisteredModel(name, options);
+      },
+    );
+
+    app.patch(
+      "/models/:name",
+      {
+        config: { scope: "write" },
+        schema: {
+          tags,
+          summary: "Rename a registered model, or change its description",
+          params: z.strictObject({ name: modelName }),
+          body: z.strictObject({ name: modelName.optional(), description: z.string().max(5000).optional() }),
+        },
+      },
+      async (req) => {
+        const reg = registryFor(ctx, req.identity);
+        let name = req.params.name;
+        let model = await reg.getRegisteredModel(name);
+        if (req.body.name !== undefined && req.body.name !== name) {
+          model = await reg.renameRegisteredModel(name, req.body.name);
+          name = model.name;
+        }
+        if (req.body.description !== undefined)
+          model = await reg.updateRegisteredModel(name, { description: req.body.description });
+        return model;
+      },
+    );
+
+    app.delete(
+      "/models/:name",
+      {
+        config: { scope: "admin" },
+        schema: {
+          tags,
+          summary: "Delete a registered model with no live version (its audit trail stays)",
+          params: z.strictObject({ name: modelName }),
+        },
+      },
+      async (req) => {
+        await registryFor(ctx, req.identity).deleteRegisteredModel(req.params.name);
+        return {};
+      },
+    );
+
+    app.put(
+      "/models/:name/tags/:key",
+      {
+        config: { scope: "write" },
+        schema: { tags, summary: "Set a tag of a registered model", params: tagParams, body: tagBody },
+      },
+      async (req) => {
+        await registryFor(ctx, req.identity).setRegisteredModelTag(
+          req.params.name,
+          req.params.key,
+          req.body.value,
+        );
+        return {};
+      },
+    );
+
+    app.delete(
+      "/models/:name/tags/:key",
+      {
+        config: { scope: "write" },
+        schema: { tags, summary: "Delete a tag of a registered model", params: tagParams },
+      },
+      async (req) => {
+        await registryFor(ctx, req.identity).setRegisteredModelTag(req.params.name, req.params.key, null);
+        return {};
+      },
+    );
+
+    app.patch(
+      "/models/:name/versions/:version",
+      {
+        config: { scope: "write" },
+        schema: {
+          tags,
+          summary: "Change a version's description",
+          params: z.strictObject({ name: modelName, version: versionParam }),
+          body: descriptionBody,
+        },
+      },
+      async (req) =>
+        registryFor(ctx, req.identity).updateModelVersion(req.params.name, req.params.version, {
+          ...(req.body.description === undefined ? {} : { description: req.body.description }),
+        }),
+    );
+
+    app.delete(
+      "/models/:name/versions/:version",
+      {
+        config: { scope: "admin" },
+        schema: {
+          tags,
+          summary: "Delete a version that is not live",
+          params: z.strictObject({ name: modelName, version: versionParam }),
+        },
+      },
+      async (req) => {
+        await registryFor(ctx, req.identity).deleteModelVersion(req.params.name, req.params.version);
+        return {};
+      },
+    );
+
+    app.put(
+      "/models/:name/versions/:version/tags/:key",
+      {
+        config: { scope: "write" },
+        schema: { tags, summary: "Set a tag of a version", params: versionTagParams, body: tagBody },
+      },
+      async (req) => {
+        const { name, version, key } = req.params;
+        await registryFor(ctx, req.identity).setModelVersionTag(name, version, key, req.body.value);
+        return {};
+      },
+    );
+
+    app.delete(
+      "/models/:name/versions/:version/tags/:key",
+      {
+        config: { scope: "write" },
+        schema: { tags, summary: "Delete a tag of a version", params: versionTagParams },
+      },
+      async (req) => {
+        const { name, version, key } = req.params;
+        await registryFor(ctx, req.identity).setModelVersionTag(name, version, key, null);
+        return {};
+      },
+    );
 
     app.post(
       "/models/register",

@@ -1,29 +1,29 @@
 /**
- * /api/v1/models: the model registry, read-only (the web UI's registry pages). Models with where
- * their versions stand; one model with its versions, promotion policy and what each version meets
- * of it; the audit trail; one version with its lineage; and the versions registered from a run.
- * Changes go through the write endpoints (models-write.ts) and the SDK.
+ * /api/v1/models: the model registry's reads, every one through the registry service. The
+ * resources (models, versions, aliases, policy, trail, lineage, searches) are what the SDK's
+ * HttpRegistry reads; the `…/detail` routes put together what a web UI page shows in one answer
+ * (a model with its versions and what each meets of its policy; a version with its lineage and
+ * checks). Changes are in models-write.ts.
  */
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { SextantError } from "../../core/errors.js";
-import type { PolicyCheck } from "../../registry/policy.js";
-import { type Lineage, ModelRegistry } from "../../registry/registry.js";
-import type {
-  LineageJson,
-  ModelDetail,
-  ModelHistoryJson,
-  ModelListItem,
-  PolicyCheckJson,
-  RunModelVersionsJson,
-  VersionDetail,
-  VersionPolicyChecks,
-} from "../../registry/registry-json.js";
-import type { ModelVersion, RegistryStorage } from "../../store/registry-types.js";
-import { hasRegistry } from "../../store/types.js";
+import {
+  type Lineage,
+  type LineageJson,
+  type ModelDetail,
+  type ModelHistoryJson,
+  type ModelListItem,
+  ModelRegistry,
+  type PolicyCheck,
+  type PolicyCheckJson,
+  type RunModelVersionsJson,
+  type VersionDetail,
+  type VersionPolicyChecks,
+} from "../../registry/index.js";
+import type { ModelVersion } from "../../store/index.js";
 import type { ServerContext } from "../context.js";
-import { runId } from "./schemas.js";
+import { evidence, modelName, registrySearchBody, runId, versionParam } from "./schemas.js";
 
 // What the service returns must fit the JSON shapes the UI reads.
 const _lineageFits = (l: Lineage): LineageJson => l;
@@ -35,33 +35,25 @@ const tags = ["models"];
 /** Versions of one model whose policy checks the model page gets (newest first). */
 export const MAX_CHECKED_VERSIONS = 100;
 
-const modelName = z.string().min(1, "a model name is not empty");
-const versionParam = z.string().regex(/^[1-9]\d{0,14}$/, "a model version is a positive integer");
-
-function notFound(name: string): SextantError {
-  return new SextantError("MODEL_NOT_FOUND", `no registered model named '${name}'`, { name });
-}
+const nameParams = z.strictObject({ name: modelName });
+const versionParams = z.strictObject({ name: modelName, version: versionParam });
 
 export function modelRoutes(ctx: ServerContext) {
   return async (root: FastifyInstance) => {
     const app = root.withTypeProvider<ZodTypeProvider>();
     const { store } = ctx;
     // Reads need no actor; one is required by the service's constructor only.
-    const registry = hasRegistry(store)
-      ? new ModelRegistry({ store, artifacts: ctx.artifacts, clock: ctx.clock, actor: () => "server" })
-      : null;
-    const storage: RegistryStorage | null = hasRegistry(store) ? store.registry : null;
+    const registry = new ModelRegistry({
+      store,
+      artifacts: ctx.artifacts,
+      clock: ctx.clock,
+      actor: () => "server",
+    });
 
-    /** The service and its storage; a store without a registry has no models at all. */
-    function need(name: string): { reg: ModelRegistry; storage: RegistryStorage } {
-      if (registry === null || storage === null) throw notFound(name);
-      return { reg: registry, storage };
-    }
-
-    async function checks(reg: ModelRegistry, v: ModelVersion): Promise<VersionPolicyChecks> {
+    async function checks(v: ModelVersion): Promise<VersionPolicyChecks> {
       return {
-        Staging: await reg.checkPromotion(v.name, v.version, "Staging"),
-        Production: await reg.checkPromotion(v.name, v.version, "Production"),
+        Staging: await registry.checkPromotion(v.name, v.version, "Staging"),
+        Production: await registry.checkPromotion(v.name, v.version, "Production"),
       };
     }
 
@@ -71,11 +63,10 @@ export function modelRoutes(ctx: ServerContext) {
         schema: { tags, summary: "Registered models with their Production and Staging versions and aliases" },
       },
       async (): Promise<{ models: ModelListItem[] }> => {
-        if (registry === null || storage === null) return { models: [] };
         const models: ModelListItem[] = [];
         for (const m of await registry.listRegisteredModels()) {
-          const mine = await storage.listVersions(m.name);
-          const [last] = await storage.getHistory(m.name, { latest: 1 });
+          const mine = await registry.listModelVersions(m.name);
+          const [last] = await store.registry.getHistory(m.name, { latest: 1 });
           models.push({
             ...m,
             versionCount: mine.length,
@@ -88,64 +79,166 @@ export function modelRoutes(ctx: ServerContext) {
       },
     );
 
+    app.post(
+      "/models/search",
+      {
+        schema: {
+          tags,
+          summary: "Registered models matching a filter (name, tags.<key>, times), one page at a time",
+          body: registrySearchBody,
+        },
+      },
+      async (req) => registry.searchRegisteredModels(req.body),
+    );
+
+    app.post(
+      "/model-versions/search",
+      {
+        schema: {
+          tags,
+          summary:
+            "Model versions matching a filter (name, run_id, version_number, current_stage, tags.<key> …)",
+          body: registrySearchBody,
+        },
+      },
+      async (req) => registry.searchModelVersions(req.body),
+    );
+
     app.get(
       "/models/:name",
+      { schema: { tags, summary: "A registered model", params: nameParams } },
+      async (req) => registry.getRegisteredModel(req.params.name),
+    );
+
+    app.get(
+      "/models/:name/detail",
       {
         schema: {
           tags,
           summary: "A registered model, its versions, its promotion policy and what each version meets of it",
-          params: z.strictObject({ name: modelName }),
+          params: nameParams,
         },
       },
       async (req): Promise<ModelDetail> => {
-        const { reg, storage } = need(req.params.name);
-        const model = await reg.getRegisteredModel(req.params.name);
-        const versions = await storage.listVersions(model.name);
-        const policy = await reg.getPromotionPolicy(model.name);
+        const model = await registry.getRegisteredModel(req.params.name);
+        const versions = await registry.listModelVersions(model.name);
+        const policy = await registry.getPromotionPolicy(model.name);
         const out: ModelDetail["checks"] = [];
         if (policy !== null) {
           for (const v of versions.slice(0, MAX_CHECKED_VERSIONS))
-            out.push({ version: v.version, ...(await checks(reg, v)) });
+            out.push({ version: v.version, ...(await checks(v)) });
         }
         return { model, versions, policy, checks: out };
       },
     );
 
     app.get(
-      "/models/:name/history",
+      "/models/:name/versions",
+      { schema: { tags, summary: "Every version of a registered model, newest first", params: nameParams } },
+      async (req) => ({ versions: await registry.listModelVersions(req.params.name) }),
+    );
+
+    app.get(
+      "/models/:name/latest-versions",
       {
         schema: {
           tags,
-          summary: "A registered model's audit trail, oldest first",
-          params: z.strictObject({ name: modelName }),
+          summary: "The newest version in each stage (or in the given stages)",
+          params: nameParams,
+          querystring: z.strictObject({ stages: z.string().optional() }),
         },
       },
-      async (req): Promise<ModelHistoryJson> => {
-        const { reg } = need(req.params.name);
-        // the trail outlives a deleted model, but the page of a model that does not exist is a 404
-        await reg.getRegisteredModel(req.params.name);
-        return { events: await reg.getModelHistory(req.params.name) };
+      async (req) => ({
+        versions: await registry.getLatestVersions(
+          req.params.name,
+          req.query.stages?.split(",").filter((s) => s !== ""),
+        ),
+      }),
+    );
+
+    app.get(
+      "/models/:name/history",
+      { schema: { tags, summary: "A registered model's audit trail, oldest first", params: nameParams } },
+      // the trail outlives a deleted model; a name that never had one is MODEL_NOT_FOUND
+      async (req): Promise<ModelHistoryJson> => ({ events: await registry.getModelHistory(req.params.name) }),
+    );
+
+    app.get(
+      "/models/:name/policy",
+      {
+        schema: { tags, summary: "The model's promotion policy (null when it has none)", params: nameParams },
+      },
+      async (req) => {
+        await registry.getRegisteredModel(req.params.name);
+        return { policy: await registry.getPromotionPolicy(req.params.name) };
       },
     );
 
     app.get(
+      "/models/:name/aliases/:alias",
+      {
+        schema: {
+          tags,
+          summary: "The version an alias points at",
+          params: z.strictObject({ name: modelName, alias: z.string().min(1) }),
+        },
+      },
+      async (req) => registry.getModelVersionByAlias(req.params.name, req.params.alias),
+    );
+
+    app.get(
       "/models/:name/versions/:version",
+      { schema: { tags, summary: "A model version", params: versionParams } },
+      async (req) => registry.getModelVersion(req.params.name, req.params.version),
+    );
+
+    app.get(
+      "/models/:name/versions/:version/lineage",
+      {
+        schema: {
+          tags,
+          summary: "A version's lineage: run, datasets, code, environment, study, evaluations",
+          params: versionParams,
+        },
+      },
+      async (req) => registry.lineage(req.params.name, req.params.version),
+    );
+
+    app.post(
+      "/models/:name/versions/:version/check",
+      {
+        schema: {
+          tags,
+          summary: "What a promotion of the version to a stage would find now (nothing changes)",
+          params: versionParams,
+          body: z.strictObject({ stage: z.string().min(1), evidence: evidence.optional() }),
+        },
+      },
+      async (req) =>
+        registry.checkPromotion(
+          req.params.name,
+          Number(req.params.version),
+          req.body.stage,
+          req.body.evidence,
+        ),
+    );
+
+    app.get(
+      "/models/:name/versions/:version/detail",
       {
         schema: {
           tags,
           summary: "A model version with its lineage and its promotion policy checks",
-          params: z.strictObject({ name: modelName, version: versionParam }),
+          params: versionParams,
         },
       },
       async (req): Promise<VersionDetail> => {
-        const { reg } = need(req.params.name);
-        await reg.getRegisteredModel(req.params.name);
-        const lineage = await reg.lineage(req.params.name, Number(req.params.version));
-        const policy = await reg.getPromotionPolicy(req.params.name);
+        const lineage = await registry.lineage(req.params.name, Number(req.params.version));
+        const policy = await registry.getPromotionPolicy(req.params.name);
         return {
           version: lineage.version,
           lineage,
-          policy: policy === null ? null : await checks(reg, lineage.version),
+          policy: policy === null ? null : await checks(lineage.version),
         };
       },
     );
@@ -160,9 +253,13 @@ export function modelRoutes(ctx: ServerContext) {
         },
       },
       async (req): Promise<RunModelVersionsJson> => {
-        await store.getRun(req.params.runId); // RUN_NOT_FOUND for an unknown run
-        if (storage === null) return { versions: [] };
-        return { versions: await storage.searchVersions({ runId: req.params.runId }) };
+        await store.runs.getRun(req.params.runId); // RUN_NOT_FOUND for an unknown run
+        const { versions } = await registry.searchModelVersions({
+          filter: `run_id = '${req.params.runId}'`,
+          orderBy: ["creation_timestamp DESC"],
+          maxResults: 200_000,
+        });
+        return { versions };
       },
     );
   };

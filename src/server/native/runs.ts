@@ -3,9 +3,9 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { downsample } from "../../core/downsample.js";
-import { encodeChunk } from "../../store/metric-codec.js";
-import type { LogBatchInput, MetricSeriesInput } from "../../store/types.js";
-import { BATCH_CONTENT_TYPE, decodeBatch, fromWireNumber } from "../../store/wire.js";
+import { fromWireNumber } from "../../core/index.js";
+import type { LogBatchInput, MetricSeriesInput } from "../../store/index.js";
+import { BATCH_CONTENT_TYPE, decodeBatch, encodeChunk } from "../../store/index.js";
 import type { ServerContext } from "../context.js";
 import {
   countRunsBody,
@@ -60,8 +60,8 @@ export function runRoutes(ctx: ServerContext) {
       { config: { scope: "write" }, schema: { tags, summary: "Start a run", body: createRunBody } },
       async (req) => {
         const b = req.body;
-        const exp = await store.getExperiment(b.experimentId);
-        return store.createRun({
+        const exp = await store.runs.getExperiment(b.experimentId);
+        return store.runs.createRun({
           ...b,
           runName: b.runName ?? "",
           userId: b.userId ?? req.identity.name ?? "unknown",
@@ -75,7 +75,7 @@ export function runRoutes(ctx: ServerContext) {
       { schema: { tags, summary: "Search runs with the filter grammar", body: searchRunsBody } },
       async (req) => {
         await ctx.sweepCrashed();
-        return store.searchRuns(req.body);
+        return store.runs.searchRuns(req.body);
       },
     );
 
@@ -84,7 +84,7 @@ export function runRoutes(ctx: ServerContext) {
       { schema: { tags, summary: "How many runs a filter matches", body: countRunsBody } },
       async (req) => {
         await ctx.sweepCrashed();
-        return { count: await store.countRuns(req.body) };
+        return { count: await store.runs.countRuns(req.body) };
       },
     );
 
@@ -98,7 +98,7 @@ export function runRoutes(ctx: ServerContext) {
           body: z.strictObject({ staleBefore: z.number() }),
         },
       },
-      async (req) => ({ marked: await store.markCrashedRuns(req.body.staleBefore) }),
+      async (req) => ({ marked: await store.runs.markCrashedRuns(req.body.staleBefore) }),
     );
 
     app.get(
@@ -106,7 +106,7 @@ export function runRoutes(ctx: ServerContext) {
       { schema: { tags, summary: "Get a run", params: z.strictObject({ runId }) } },
       async (req) => {
         await ctx.sweepCrashed();
-        return store.getRun(req.params.runId);
+        return store.runs.getRun(req.params.runId);
       },
     );
 
@@ -121,7 +121,7 @@ export function runRoutes(ctx: ServerContext) {
           body: updateRunBody,
         },
       },
-      async (req) => store.updateRun(req.params.runId, req.body),
+      async (req) => store.runs.updateRun(req.params.runId, req.body),
     );
 
     app.delete(
@@ -131,7 +131,7 @@ export function runRoutes(ctx: ServerContext) {
         schema: { tags, summary: "Delete a run (restorable)", params: z.strictObject({ runId }) },
       },
       async (req) => {
-        await store.setRunLifecycle(req.params.runId, "deleted", clock.now());
+        await store.runs.setRunLifecycle(req.params.runId, "deleted", clock.now());
         return { runId: req.params.runId, lifecycleStage: "deleted" };
       },
     );
@@ -143,7 +143,7 @@ export function runRoutes(ctx: ServerContext) {
         schema: { tags, summary: "Restore a deleted run", params: z.strictObject({ runId }) },
       },
       async (req) => {
-        await store.setRunLifecycle(req.params.runId, "active", clock.now());
+        await store.runs.setRunLifecycle(req.params.runId, "active", clock.now());
         return { runId: req.params.runId, lifecycleStage: "active" };
       },
     );
@@ -158,7 +158,7 @@ export function runRoutes(ctx: ServerContext) {
           params: z.strictObject({ runId }),
         },
       },
-      async (req) => ({ alive: await store.heartbeat(req.params.runId, clock.now()) }),
+      async (req) => ({ alive: await store.runs.heartbeat(req.params.runId, clock.now()) }),
     );
 
     app.post(
@@ -191,7 +191,7 @@ export function runRoutes(ctx: ServerContext) {
           metrics,
           ...(b.heartbeat ? { heartbeatAt: clock.now() } : {}),
         };
-        await store.logBatch(req.params.runId, batch);
+        await store.runs.logBatch(req.params.runId, batch);
         return { ok: true };
       },
     );
@@ -208,7 +208,7 @@ export function runRoutes(ctx: ServerContext) {
         },
       },
       async (req) => {
-        await store.deleteTag(req.params.runId, req.body.key);
+        await store.runs.deleteTag(req.params.runId, req.body.key);
         return { ok: true };
       },
     );
@@ -225,7 +225,7 @@ export function runRoutes(ctx: ServerContext) {
         },
       },
       async (req) => {
-        await store.logInputs(req.params.runId, req.body.datasets);
+        await store.runs.logInputs(req.params.runId, req.body.datasets);
         return { ok: true };
       },
     );
@@ -242,7 +242,7 @@ export function runRoutes(ctx: ServerContext) {
       },
       async (req, reply) => {
         const q = req.query;
-        let s = await store.getMetricHistory(req.params.runId, q.key, {
+        let s = await store.runs.getMetricHistory(req.params.runId, q.key, {
           minStep: q.minStep,
           maxStep: q.maxStep,
         });

@@ -95,3 +95,16 @@ export const historyQuery = z.strictObject({
 });
 
 export const sha256Param = z.string().regex(/^[0-9a-f]{64}$/, "a sha256 is 64 lowercase hex digits");
+
+export const modelName = z.string().min(1, "a model name is not empty");
+export const versionParam = z.string().regex(/^[1-9]\d{0,14}$/, "a model version is a positive integer");
+export const versionValue = z.union([z.number().int().positive(), versionParam]).transform((v) => Number(v));
+export const evidence = z.array(
+  z.strictObject({ kind: z.string().min(1), id: z.string().min(1), summary: z.unknown().optional() }),
+);
+export const registrySearchBody = z.strictObject({
+  filter: z.string().optional(),
+  orderBy: z.array(z.string()).max(10).optional(),
+  maxResults: z.number().int().positive().optional(),
+  pageToken: z.string().nullable().optional(),
+});

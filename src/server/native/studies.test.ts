@@ -5,8 +5,7 @@ import { ManualClock } from "../../core/clock.js";
 import type { StudyReport } from "../../hpo/analysis/report-types.js";
 import { RandomSampler } from "../../hpo/samplers/random.js";
 import { createStudy, type Study } from "../../hpo/study.js";
-import { MemoryArtifactStore } from "../../store/artifacts.js";
-import { SqliteStore } from "../../store/sqlite.js";
+import { MemoryArtifactStore, SqliteStore } from "../../store/index.js";
 import { buildServer } from "../app.js";
 import { createToken } from "../auth.js";
 
@@ -227,7 +226,7 @@ describe("/api/v1/studies behind API tokens", () => {
       const no = await authed.inject({ method: "GET", url: "/api/v1/studies" });
       expect(no.statusCode).toBe(401);
       expect(no.json()).toMatchObject({ code: "UNAUTHENTICATED" });
-      const { token } = await createToken(store, { name: "reader", scope: "read", now: T0 });
+      const { token } = await createToken(store.tokens, { name: "reader", scope: "read", now: T0 });
       const ok = await authed.inject({
         method: "GET",
         url: "/api/v1/studies/two",

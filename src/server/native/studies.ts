@@ -17,8 +17,7 @@ import { SextantError } from "../../core/errors.js";
 import { type ImportanceMethod, studyReport } from "../../hpo/analysis/report.js";
 import type { StudyDetail, StudyListItem, StudyReport } from "../../hpo/analysis/report-types.js";
 import { externalParams } from "../../hpo/trial.js";
-import type { Direction, FrozenTrial, StudyStorage, StudySummary } from "../../store/study-types.js";
-import { hasStudies } from "../../store/types.js";
+import type { Direction, FrozenTrial, StudyStorage, StudySummary } from "../../store/index.js";
 import type { ServerContext } from "../context.js";
 
 const tags = ["studies"];
@@ -130,7 +129,6 @@ export function studyRoutes(ctx: ServerContext) {
     const cache = new StudyCache();
 
     async function find(name: string): Promise<{ storage: StudyStorage; summary: StudySummary }> {
-      if (!hasStudies(store)) throw notFound(name);
       const summary = await store.studies.getStudyByName(name);
       if (summary === null) throw notFound(name);
       return { storage: store.studies, summary };
@@ -140,7 +138,6 @@ export function studyRoutes(ctx: ServerContext) {
       "/studies",
       { schema: { tags, summary: "List studies with trial counts and best values" } },
       async () => {
-        if (!hasStudies(store)) return { studies: [] };
         const storage = store.studies;
         const listed = await storage.listStudies();
         const studies: StudyListItem[] = [];

@@ -1,7 +1,10 @@
 /**
- * The run-search filter and order-by parser: a hand-written lexer and a recursive-descent parser
- * for MLflow's filter grammar extended with OR and parentheses. Pure; bad input throws
- * SextantError with `details: { position, token }` pointing at the offending token.
+ * The one filter and order-by parser of every search — runs, experiments, registered models and
+ * model versions, on every surface (SDK, CLI, native and MLflow REST, UI): a hand-written lexer
+ * and a recursive-descent parser for MLflow's filter grammar extended with OR and parentheses.
+ * What an identifier may name differs by subject and comes from its Vocabulary
+ * (vocabularies.ts). Pure; bad input throws SextantError with `details: { position, token }`
+ * pointing at the offending token.
  *
  *   expr       := and ("OR" and)*
  *   and        := primary ("AND" primary)*
@@ -11,36 +14,8 @@
  *   order-by   := identifier ["ASC" | "DESC"]
  */
 import { type ErrorCode, SextantError } from "../../core/errors.js";
-import {
-  ATTRIBUTE_KEYS,
-  type AttributeKey,
-  type Comparator,
-  type Comparison,
-  DATASET_KEYS,
-  type EntityType,
-  type Expr,
-  type Identifier,
-  type OrderBy,
-} from "./ast.js";
-
-const PREFIXES: ReadonlyMap<string, EntityType> = new Map([
-  ["metrics", "metric"],
-  ["metric", "metric"],
-  ["params", "param"],
-  ["param", "param"],
-  ["parameters", "param"],
-  ["parameter", "param"],
-  ["tags", "tag"],
-  ["tag", "tag"],
-  ["attributes", "attribute"],
-  ["attribute", "attribute"],
-  ["attr", "attribute"],
-  ["run", "attribute"],
-  ["datasets", "dataset"],
-  ["dataset", "dataset"],
-]);
-
-const ATTRIBUTE_ALIASES: ReadonlyMap<string, AttributeKey> = new Map([["created", "start_time"]]);
+import type { Comparator, Comparison, EntityType, Expr, Identifier, OrderBy } from "./ast.js";
+import { RUN_FILTER, type Rule, type Vocabulary } from "./vocabularies.js";
 
 /** Symbolic comparators; `<>` is another spelling of `!=`. */
 const SYMBOL_OPS: ReadonlyMap<string, Comparator> = new Map([
@@ -53,29 +28,8 @@ const SYMBOL_OPS: ReadonlyMap<string, Comparator> = new Map([
   [">=", ">="],
 ]);
 
-const NUMERIC_OPS: readonly Comparator[] = ["=", "!=", "<", "<=", ">", ">=", "IS NULL", "IS NOT NULL"];
-const STRING_OPS: readonly Comparator[] = ["=", "!=", "LIKE", "ILIKE", "IN", "NOT IN"];
-const NULLABLE_STRING_OPS: readonly Comparator[] = [...STRING_OPS, "IS NULL", "IS NOT NULL"];
-
-/** What each kind of identifier may be compared with. */
-interface Rule {
-  /** How messages name the identifier's kind: "metric", "param", "attribute 'status'". */
-  readonly what: string;
-  readonly ops: readonly Comparator[];
-  readonly value: "number" | "string";
-}
-
-const RULES: Readonly<Record<Exclude<EntityType, "attribute">, Rule>> = {
-  metric: { what: "metric", ops: NUMERIC_OPS, value: "number" },
-  param: { what: "param", ops: NULLABLE_STRING_OPS, value: "string" },
-  tag: { what: "tag", ops: NULLABLE_STRING_OPS, value: "string" },
-  dataset: { what: "dataset", ops: STRING_OPS, value: "string" },
-};
-
 const EXPECTED_COMPARATOR =
   "expected a comparator (=, !=, <>, <, <=, >, >=, LIKE, ILIKE, IN, NOT IN, IS NULL, IS NOT NULL)";
-const EXPECTED_IDENTIFIER =
-  "expected an identifier such as metrics.loss, params.lr, tags.team, attributes.status or datasets.name";
 
 const WORD_CHAR = /^[A-Za-z0-9_.\-/:]$/;
 const NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -88,9 +42,12 @@ const INFINITIES: ReadonlyMap<string, number> = new Map([
   ["-infinity", -Infinity],
 ]);
 
-/** Parses a run-search filter; null when it is empty or only whitespace. @throws SextantError INVALID_FILTER */
-export function parseFilter(text: string): Expr | null {
-  const parser = new Parser(text, "INVALID_FILTER");
+/**
+ * Parses a filter over `vocabulary`'s subject (runs by default); null when it is empty or only
+ * whitespace. @throws SextantError INVALID_FILTER
+ */
+export function parseFilter(text: string, vocabulary: Vocabulary = RUN_FILTER): Expr | null {
+  const parser = new Parser(text, "INVALID_FILTER", vocabulary);
   if (parser.peek().kind === "eof") return null;
   const expr = parser.parseOr();
   const tail = parser.peek();
@@ -99,9 +56,12 @@ export function parseFilter(text: string): Expr | null {
   return expr;
 }
 
-/** Parses one order-by clause such as `metrics.f1 DESC`; ascending by default. @throws SextantError INVALID_ORDER_BY */
-export function parseOrderBy(text: string): OrderBy {
-  const parser = new Parser(text, "INVALID_ORDER_BY");
+/**
+ * Parses one order-by clause such as `metrics.f1 DESC`; ascending by default.
+ * @throws SextantError INVALID_ORDER_BY
+ */
+export function parseOrderBy(text: string, vocabulary: Vocabulary = RUN_FILTER): OrderBy {
+  const parser = new Parser(text, "INVALID_ORDER_BY", vocabulary);
   const ident = parser.parseIdentifier();
   const dir = parser.next();
   if (dir.kind === "eof") return { ident, ascending: true };
@@ -131,7 +91,7 @@ export interface Token {
  * @throws SextantError INVALID_FILTER on an unterminated string or a character no token starts with
  */
 export function tokenizeFilter(text: string): Token[] {
-  const parser = new Parser(text, "INVALID_FILTER");
+  const parser = new Parser(text, "INVALID_FILTER", RUN_FILTER);
   const tokens: Token[] = [];
   for (let tok = parser.next(); tok.kind !== "eof"; tok = parser.next()) tokens.push(tok);
   return tokens;
@@ -151,25 +111,18 @@ function combine(kind: "and" | "or", terms: Expr[]): Expr {
   return { kind, terms: terms.flatMap((t) => (t.kind === kind ? t.terms : [t])) };
 }
 
-function ruleFor(ident: Identifier): Rule {
-  if (ident.type !== "attribute") return RULES[ident.type];
-  const type = ATTRIBUTE_KEYS[ident.key as AttributeKey];
-  const what = `attribute '${ident.key}'`;
-  return type === "number"
-    ? { what, ops: NUMERIC_OPS, value: "number" }
-    : { what, ops: NULLABLE_STRING_OPS, value: "string" };
-}
-
 /** Lexer and parser in one: tokens are scanned on demand with one token of lookahead. */
 class Parser {
   private readonly text: string;
   private readonly code: ErrorCode;
+  private readonly vocab: Vocabulary;
   private offset = 0;
   private ahead: Token | undefined;
 
-  constructor(text: string, code: ErrorCode) {
+  constructor(text: string, code: ErrorCode, vocab: Vocabulary) {
     this.text = text;
     this.code = code;
+    this.vocab = vocab;
   }
 
   peek(): Token {
@@ -224,7 +177,7 @@ class Parser {
   private parseComparison(): Comparison {
     const ident = this.parseIdentifier();
     const [op, opTok] = this.parseComparator();
-    const rule = ruleFor(ident);
+    const rule = this.vocab.ruleFor(ident);
     if (!rule.ops.includes(op)) {
       this.fail(opTok, `${rule.what} comparisons allow only ${rule.ops.join(", ")}`);
     }
@@ -238,18 +191,16 @@ class Parser {
   parseIdentifier(): Identifier {
     const tok = this.next();
     if (tok.kind !== "word" || isKeyword(tok, "AND") || isKeyword(tok, "OR")) {
-      this.fail(tok, EXPECTED_IDENTIFIER);
+      this.fail(tok, `expected an identifier such as ${this.vocab.examples}`);
     }
     const dot = tok.raw.indexOf(".");
     if (dot === -1) return { type: "attribute", key: this.attributeKey(tok.raw, tok), pos: tok.pos };
 
     const prefix = tok.raw.slice(0, dot);
-    const type = PREFIXES.get(prefix.toLowerCase());
+    const type: EntityType | undefined = this.vocab.prefixes.get(prefix.toLowerCase());
     if (type === undefined) {
-      this.fail(
-        tok,
-        `unknown prefix '${prefix}'; expected metrics., params., tags., attributes. or datasets.`,
-      );
+      const known = [...new Set(this.vocab.prefixes.values())].map((t) => this.vocab.prefixOf(t));
+      this.fail(tok, `unknown prefix '${prefix}'; ${this.vocab.subject} filters take ${known.join(", ")}`);
     }
     let key = tok.raw.slice(dot + 1);
     let end = tok.pos + tok.raw.length;
@@ -266,20 +217,22 @@ class Parser {
     }
     const whole: Token = { kind: "word", pos: tok.pos, raw: this.text.slice(tok.pos, end), value: key };
     if (type === "attribute") key = this.attributeKey(key, whole);
-    if (type === "dataset" && !(DATASET_KEYS as readonly string[]).includes(key)) {
-      this.fail(whole, `unknown dataset key '${key}'; valid keys are ${DATASET_KEYS.join(", ")}`);
+    const keys = this.vocab.datasetKeys;
+    if (type === "dataset" && !keys.includes(key)) {
+      this.fail(whole, `unknown dataset key '${key}'; valid keys are ${keys.join(", ")}`);
     }
     return { type, key, pos: tok.pos };
   }
 
   /** Canonical attribute key for `key`, resolving aliases. */
-  private attributeKey(key: string, tok: Token): AttributeKey {
-    const alias = ATTRIBUTE_ALIASES.get(key);
+  private attributeKey(key: string, tok: Token): string {
+    const v = this.vocab;
+    const alias = v.attributeAliases.get(key);
     if (alias !== undefined) return alias;
-    if (Object.hasOwn(ATTRIBUTE_KEYS, key)) return key as AttributeKey;
-    const valid = Object.keys(ATTRIBUTE_KEYS).join(", ");
-    const aliases = [...ATTRIBUTE_ALIASES].map(([a, k]) => `${a} (= ${k})`).join(", ");
-    return this.fail(tok, `unknown attribute '${key}'; valid attributes are ${valid}, ${aliases}`);
+    if (Object.hasOwn(v.attributes, key)) return key;
+    const valid = Object.keys(v.attributes).join(", ");
+    const aliases = [...v.attributeAliases].map(([a, k]) => `, ${a} (= ${k})`).join("");
+    return this.fail(tok, `unknown attribute '${key}'; valid attributes are ${valid}${aliases}`);
   }
 
   /** The comparator and its first token (which errors about it point at). */

@@ -1,5 +1,5 @@
 /** Small pieces of the registry pages: stage badges, alias chips, version links, ✓/✗ marks. */
-import type { Stage } from "../../store/registry-types.js";
+import type { Stage } from "../../store/index.js";
 import { paths } from "../lib/routes.js";
 import { Link } from "../router.js";
 

@@ -3,7 +3,7 @@
  * promotion to Staging and to Production would meet now (✓/✗ with the checker's detail).
  */
 import type { PolicyCheckJson, VersionPolicyChecks } from "../../registry/registry-json.js";
-import type { StoredPolicy } from "../../store/registry-types.js";
+import type { StoredPolicy } from "../../store/index.js";
 import { paths } from "../lib/routes.js";
 import { Link } from "../router.js";
 import { CheckMark, VersionLink } from "./ModelBadges.js";

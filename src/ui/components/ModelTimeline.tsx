@@ -3,7 +3,7 @@
  * evidence (evaluations link to their page), forced changes and rollbacks marked, a rollback with
  * a link to the event it undid. Each event has an anchor (#event-<id>) to share.
  */
-import type { AuditEvent, Evidence } from "../../store/registry-types.js";
+import type { AuditEvent, Evidence } from "../../store/index.js";
 import { paths } from "../lib/routes.js";
 import { Link } from "../router.js";
 import { StageBadge, VersionLink } from "./ModelBadges.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AuditEvent } from "../../store/registry-types.js";
+import type { AuditEvent } from "../../store/index.js";
 import { matchRoute, paths } from "../lib/routes.js";
 import {
   describeEvent,

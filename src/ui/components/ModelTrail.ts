@@ -1,5 +1,5 @@
 /** Words for the registry's audit events (pure: the timeline renders them, tests read them). */
-import type { AuditEvent, Evidence, Stage } from "../../store/registry-types.js";
+import type { AuditEvent, Evidence, Stage } from "../../store/index.js";
 
 /** One stage move of an event: the version, from, to. */
 export interface StageMove {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { studyReport } from "../../hpo/analysis/report.js";
 import { categoricalDistribution, floatDistribution } from "../../hpo/distributions.js";
-import type { FrozenTrial, TrialState } from "../../store/study-types.js";
+import type { FrozenTrial, TrialState } from "../../store/index.js";
 import { historyOption, intermediateOption, parallelOption, sliceOption } from "./StudyCharts.js";
 import { sortTrials } from "./StudyTrialOrder.js";
 

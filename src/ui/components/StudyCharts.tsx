@@ -11,7 +11,7 @@ import type {
   SliceData,
   StudyReport,
 } from "../../hpo/analysis/report-types.js";
-import type { TrialState } from "../../store/study-types.js";
+import type { TrialState } from "../../store/index.js";
 import { formatNumber } from "../lib/format.js";
 import { LazyEChart } from "./LazyEChart.js";
 

@@ -109,7 +109,7 @@ export async function seedRegistry(sx: Sextant, clock: ManualClock, dir: string)
     ],
   ] as const) {
     const ref = await sx.artifacts.put(text);
-    await sx.store.recordArtifact(run3, { path, ...ref, createdTime: clock.now() });
+    await sx.store.runs.recordArtifact(run3, { path, ...ref, createdTime: clock.now() });
   }
   await study.tell(trial, 0.5);
   await sx.registerModel(`runs:/${run3}/model`, MODEL);
@@ -137,6 +137,6 @@ export async function seedRegistry(sx: Sextant, clock: ManualClock, dir: string)
     evaluationId: evaluation.evaluationId,
     studyName: "tune-churn",
     trialNumber: trial.number,
-    datasetDigest: (await sx.store.getRun(run2)).datasets[0]!.digest,
+    datasetDigest: (await sx.store.runs.getRun(run2)).datasets[0]!.digest,
   };
 }

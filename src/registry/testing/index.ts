@@ -1,0 +1,1 @@
+export { type RegistryClientFactory, registryConformance } from "./conformance.js";

@@ -1,0 +1,1 @@
+export { evaluationStoreConformance } from "./conformance.js";

@@ -1,0 +1,1 @@
+export { type DatabaseStoreFactory, registryStorageConformance } from "./conformance.js";

@@ -1,0 +1,1 @@
+export { HttpClient, type HttpStoreOptions, type RequestOptions, reachable } from "./client.js";

@@ -1,0 +1,1 @@
+export { runStoreConformance, series, snapshot } from "./conformance.js";

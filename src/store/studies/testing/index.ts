@@ -1,0 +1,1 @@
+export { type StudyStorageFactory, studyStorageConformance } from "./conformance.js";

@@ -1,0 +1,31 @@
+/**
+ * API tokens over a Sextant server's native API (/api/v1/tokens; admin scope). The secret is made
+ * on the client and only its hash travels, so the server never sees a token it could leak.
+ */
+import type { HttpClient } from "../remote/index.js";
+import type { TokenRecord, TokenStore } from "./contract.js";
+
+export class HttpTokenStore implements TokenStore {
+  readonly #client: HttpClient;
+
+  constructor(client: HttpClient) {
+    this.#client = client;
+  }
+
+  async create(token: TokenRecord): Promise<void> {
+    await this.#client.request("/tokens", { method: "POST", json: token });
+  }
+
+  get(tokenId: string): Promise<TokenRecord | null> {
+    return this.#client.request(`/tokens/${encodeURIComponent(tokenId)}`, { allow404: true });
+  }
+
+  async list(): Promise<TokenRecord[]> {
+    return (await this.#client.request<{ tokens: TokenRecord[] }>("/tokens")).tokens;
+  }
+
+  /** The server stamps the revocation with its own clock. */
+  async revoke(tokenId: string, _now: number): Promise<void> {
+    await this.#client.request(`/tokens/${encodeURIComponent(tokenId)}/revoke`, { method: "POST" });
+  }
+}

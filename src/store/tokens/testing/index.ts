@@ -1,0 +1,1 @@
+export { tokenStoreConformance } from "./conformance.js";
