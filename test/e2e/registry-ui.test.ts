@@ -125,7 +125,7 @@ describe.skipIf(!haveUi)("model registry pages in Chromium", () => {
     fx = await seedRegistry(sx, clock, dir);
     await sx.close();
     server = await serve(uri, snapshotUi(join(dir, "ui")));
-    detail = await api<ModelDetail>(`/models/${MODEL}`);
+    detail = await api<ModelDetail>(`/models/${MODEL}/detail`);
     trail = (await api<{ events: AuditEvent[] }>(`/models/${MODEL}/history`)).events;
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
