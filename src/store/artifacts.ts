@@ -3,9 +3,10 @@
  * runs point at blobs through the store's path index. Every read verifies the hash.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, type ReadStream } from "node:fs";
 import { access, mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { SextantError } from "../core/errors.js";
 import { sha256 } from "../core/hash.js";
@@ -20,8 +21,25 @@ export interface PutStreamOptions {
   expectedSha256?: string;
 }
 
+/**
+ * Blobs up to this size may be held in memory whole: one PutObject, a verified read before a
+ * response starts. Larger ones are streamed.
+ */
+export const SMALL_BLOB_BYTES = 8 * 2 ** 20;
+
+/** A blob being read: its recorded size and its bytes, verified as they stream. */
+export interface BlobStream {
+  size: number;
+  /**
+   * Yields exactly `size` bytes that hash to the blob's hash, or fails with ARTIFACT_CORRUPT. The
+   * last chunk is held back until the hash is checked, so a reader of a corrupt blob never gets
+   * all of its bytes.
+   */
+  stream: Readable;
+}
+
 /** Passes chunks through while hashing and counting them; throws past `maxBytes`. */
-function hashing(h: ReturnType<typeof createHash>, count: { size: number }, maxBytes: number) {
+export function hashing(h: ReturnType<typeof createHash>, count: { size: number }, maxBytes: number) {
   return async function* (source: AsyncIterable<Uint8Array>) {
     for await (const chunk of source) {
       count.size += chunk.byteLength;
@@ -36,13 +54,133 @@ function hashing(h: ReturnType<typeof createHash>, count: { size: number }, maxB
   };
 }
 
-function checkExpected(expected: string | undefined, actual: string): void {
+/** @throws INVALID_ARGUMENT when `expected` is given and differs from `actual` */
+export function checkExpected(expected: string | undefined, actual: string): void {
   if (expected !== undefined && expected !== actual) {
     throw new SextantError("INVALID_ARGUMENT", `the uploaded bytes hash to ${actual}, not ${expected}`, {
       expected,
       actual,
     });
   }
+}
+
+/** @throws INVALID_ARGUMENT unless `hash` is a lowercase sha256 hex digest */
+export function checkHash(hash: string): void {
+  if (!/^[0-9a-f]{64}$/.test(hash)) {
+    throw new SextantError("INVALID_ARGUMENT", `not a sha256 hex digest: '${hash}'`, { hash });
+  }
+}
+
+export function toBytes(data: Uint8Array | string): Uint8Array {
+  return typeof data === "string" ? Buffer.from(data, "utf8") : data;
+}
+
+export function blobNotFound(hash: string, where: string): SextantError {
+  return new SextantError("ARTIFACT_NOT_FOUND", `blob ${hash} is missing from ${where}`, { sha256: hash });
+}
+
+function corrupt(hash: string, actual: string): SextantError {
+  return new SextantError(
+    "ARTIFACT_CORRUPT",
+    `blob ${hash} is corrupt: its bytes hash to ${actual}; it must be restored from a backup`,
+    { expected: hash, actual },
+  );
+}
+
+/** The error for a blob whose stored size is not the size recorded for it (a truncated object, say). */
+export function wrongSize(hash: string, expected: number, actual: number): SextantError {
+  return new SextantError(
+    "ARTIFACT_CORRUPT",
+    `blob ${hash} is corrupt: ${actual} bytes are stored where ${expected} were written; it must be restored from a backup`,
+    { sha256: hash, expectedSize: expected, actualSize: actual },
+  );
+}
+
+/** `bytes`, once they hash to `hash`. @throws ARTIFACT_CORRUPT */
+export function verified(hash: string, bytes: Buffer): Buffer {
+  const actual = sha256(bytes);
+  if (actual !== hash) throw corrupt(hash, actual);
+  return bytes;
+}
+
+/**
+ * `source` as a stream that hashes and counts its bytes and fails with ARTIFACT_CORRUPT when they
+ * are not `size` bytes hashing to `hash`. One chunk is held back until the end, so a consumer of a
+ * corrupt blob never receives all of it. A failure of the source itself becomes STORE_UNAVAILABLE.
+ */
+export function verifiedStream(
+  hash: string,
+  size: number,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  where: string,
+): Readable {
+  async function* verify() {
+    const h = createHash("sha256");
+    let count = 0;
+    let held: Uint8Array | null = null;
+    try {
+      for await (const chunk of source) {
+        count += chunk.byteLength;
+        if (count > size) throw wrongSize(hash, size, count);
+        h.update(chunk);
+        if (held) yield held;
+        held = chunk;
+      }
+    } catch (e) {
+      if (e instanceof SextantError) throw e;
+      throw new SextantError(
+        "STORE_UNAVAILABLE",
+        `reading blob ${hash} from ${where} failed after ${count} bytes: ${(e as Error).message}`,
+        { sha256: hash },
+        { cause: e },
+      );
+    }
+    if (count !== size) throw wrongSize(hash, size, count);
+    const actual = h.digest("hex");
+    if (actual !== hash) throw corrupt(hash, actual);
+    if (held) yield held;
+  }
+  return Readable.from(verify(), { objectMode: false });
+}
+
+/**
+ * A stream's bytes, held in memory, once they pass `putStream`'s checks: REQUEST_TOO_LARGE past
+ * `maxBytes` (stops reading there), INVALID_ARGUMENT when they do not hash to `expectedSha256`.
+ */
+export async function readChecked(
+  source: AsyncIterable<Uint8Array>,
+  options: PutStreamOptions = {},
+): Promise<Buffer> {
+  const h = createHash("sha256");
+  const bytes = await readAll(hashing(h, { size: 0 }, options.maxBytes ?? Number.POSITIVE_INFINITY)(source));
+  checkExpected(options.expectedSha256, h.digest("hex"));
+  return bytes;
+}
+
+/** A local file's bytes, streamed. @throws FILE_NOT_FOUND */
+export async function localFileStream(path: string): Promise<ReadStream> {
+  try {
+    await access(path);
+  } catch {
+    throw new SextantError("FILE_NOT_FOUND", `no file at '${path}'`, { path });
+  }
+  return createReadStream(path);
+}
+
+/** A local file's bytes. @throws FILE_NOT_FOUND */
+export async function readLocalFile(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch {
+    throw new SextantError("FILE_NOT_FOUND", `no file at '${path}'`, { path });
+  }
+}
+
+/** Every byte of a stream. */
+export async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of stream) parts.push(chunk);
+  return Buffer.concat(parts);
 }
 
 export interface ArtifactStore {
@@ -59,21 +197,13 @@ export interface ArtifactStore {
   putStream(source: AsyncIterable<Uint8Array>, options?: PutStreamOptions): Promise<BlobRef>;
   /** The bytes stored under `hash`. @throws ARTIFACT_NOT_FOUND, ARTIFACT_CORRUPT */
   get(hash: string): Promise<Buffer>;
+  /**
+   * The bytes stored under `hash`, streamed and verified as they go (see BlobStream): the stream
+   * fails with ARTIFACT_CORRUPT at the end when they do not match. @throws ARTIFACT_NOT_FOUND
+   * before any byte is read; ARTIFACT_CORRUPT when the stored size is known to be wrong up front
+   */
+  getStream(hash: string): Promise<BlobStream>;
   has(hash: string): Promise<boolean>;
-}
-
-function checkHash(hash: string): void {
-  if (!/^[0-9a-f]{64}$/.test(hash)) {
-    throw new SextantError("INVALID_ARGUMENT", `not a sha256 hex digest: '${hash}'`, { hash });
-  }
-}
-
-function corrupt(hash: string, actual: string): SextantError {
-  return new SextantError(
-    "ARTIFACT_CORRUPT",
-    `blob ${hash} is corrupt: its bytes hash to ${actual}; it must be restored from a backup`,
-    { expected: hash, actual },
-  );
 }
 
 /** Blobs as files under `root/sha256/ab/cd/<hash>`, written to a temp file and renamed into place. */
@@ -107,7 +237,7 @@ export class FsArtifactStore implements ArtifactStore {
   }
 
   async put(data: Uint8Array | string): Promise<BlobRef> {
-    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    const bytes = toBytes(data);
     const hash = sha256(bytes);
     if (!(await this.has(hash))) {
       const tmp = await this.#tmp();
@@ -128,12 +258,7 @@ export class FsArtifactStore implements ArtifactStore {
   }
 
   async putFile(path: string): Promise<BlobRef> {
-    try {
-      await access(path);
-    } catch {
-      throw new SextantError("FILE_NOT_FOUND", `no file at '${path}'`, { path });
-    }
-    return this.putStream(createReadStream(path));
+    return this.putStream(await localFileStream(path));
   }
 
   async putStream(source: AsyncIterable<Uint8Array>, options: PutStreamOptions = {}): Promise<BlobRef> {
@@ -162,13 +287,21 @@ export class FsArtifactStore implements ArtifactStore {
     try {
       bytes = await readFile(this.#path(hash));
     } catch {
-      throw new SextantError("ARTIFACT_NOT_FOUND", `blob ${hash} is missing from ${this.uri}`, {
-        sha256: hash,
-      });
+      throw blobNotFound(hash, this.uri);
     }
-    const actual = sha256(bytes);
-    if (actual !== hash) throw corrupt(hash, actual);
-    return bytes;
+    return verified(hash, bytes);
+  }
+
+  async getStream(hash: string): Promise<BlobStream> {
+    checkHash(hash);
+    const path = this.#path(hash);
+    let size: number;
+    try {
+      size = (await stat(path)).size;
+    } catch {
+      throw blobNotFound(hash, this.uri);
+    }
+    return { size, stream: verifiedStream(hash, size, createReadStream(path), this.uri) };
   }
 
   async has(hash: string): Promise<boolean> {
@@ -188,40 +321,37 @@ export class MemoryArtifactStore implements ArtifactStore {
   readonly #blobs = new Map<string, Buffer>();
 
   async put(data: Uint8Array | string): Promise<BlobRef> {
-    const bytes = Buffer.from(typeof data === "string" ? Buffer.from(data, "utf8") : data);
+    const bytes = Buffer.from(toBytes(data));
     const hash = sha256(bytes);
     if (!this.#blobs.has(hash)) this.#blobs.set(hash, bytes);
     return { sha256: hash, size: bytes.byteLength };
   }
 
   async putFile(path: string): Promise<BlobRef> {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(path);
-    } catch {
-      throw new SextantError("FILE_NOT_FOUND", `no file at '${path}'`, { path });
-    }
-    return this.put(bytes);
+    return this.put(await readLocalFile(path));
   }
 
   async putStream(source: AsyncIterable<Uint8Array>, options: PutStreamOptions = {}): Promise<BlobRef> {
-    const parts: Uint8Array[] = [];
-    const h = createHash("sha256");
-    const count = { size: 0 };
-    for await (const chunk of hashing(h, count, options.maxBytes ?? Number.POSITIVE_INFINITY)(source))
-      parts.push(chunk);
-    checkExpected(options.expectedSha256, h.digest("hex"));
-    return this.put(Buffer.concat(parts));
+    return this.put(await readChecked(source, options));
+  }
+
+  #stored(hash: string): Buffer {
+    checkHash(hash);
+    const bytes = this.#blobs.get(hash);
+    if (!bytes) throw blobNotFound(hash, "memory");
+    return bytes;
   }
 
   async get(hash: string): Promise<Buffer> {
-    checkHash(hash);
-    const bytes = this.#blobs.get(hash);
-    if (!bytes)
-      throw new SextantError("ARTIFACT_NOT_FOUND", `blob ${hash} is missing from memory`, { sha256: hash });
-    const actual = sha256(bytes);
-    if (actual !== hash) throw corrupt(hash, actual);
-    return Buffer.from(bytes);
+    return Buffer.from(verified(hash, this.#stored(hash)));
+  }
+
+  async getStream(hash: string): Promise<BlobStream> {
+    const bytes = this.#stored(hash);
+    return {
+      size: bytes.byteLength,
+      stream: verifiedStream(hash, bytes.byteLength, [Buffer.from(bytes)], this.uri),
+    };
   }
 
   async has(hash: string): Promise<boolean> {

@@ -1,4 +1,12 @@
-export { type ArtifactStore, type BlobRef, FsArtifactStore, MemoryArtifactStore } from "./artifacts.js";
+export {
+  type ArtifactStore,
+  type BlobRef,
+  type BlobStream,
+  FsArtifactStore,
+  MemoryArtifactStore,
+  type PutStreamOptions,
+} from "./artifacts.js";
+export { parseS3Uri, S3ArtifactStore, type S3ArtifactStoreOptions } from "./artifacts-s3.js";
 export { FailoverStore } from "./failover.js";
 export { HttpArtifactStore, HttpClient, HttpStore, type HttpStoreOptions } from "./http.js";
 export {
