@@ -9,11 +9,11 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ArtifactStore } from "./artifacts.js";
-import { parseS3Uri, S3ArtifactStore, type S3ArtifactStoreOptions } from "./artifacts-s3.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parseS3Uri, S3ArtifactStore } from "./artifacts-s3.js";
 import { openStore } from "./open.js";
 import type { PostgresStore } from "./postgres.js";
+import { artifactBackends } from "./testing/artifact-backends.js";
 import {
   artifactStoreConformance,
   bytesOf,
@@ -21,45 +21,27 @@ import {
   drain,
   expectCode,
 } from "./testing/artifacts-conformance.js";
-import { startS3Server, type TestS3Server } from "./testing/s3rver.js";
+import type { TestS3Server } from "./testing/s3rver.js";
 
 const MiB = 2 ** 20;
 /** PostgreSQL for tests, as in postgres.test.ts. */
 const PG_URL = process.env.SEXTANT_TEST_PG ?? "postgres://postgres@127.0.0.1:5432/test";
 const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
+const backends = artifactBackends();
 let s3: TestS3Server;
 beforeAll(async () => {
-  s3 = await startS3Server();
+  s3 = await backends.s3Server();
 });
-afterAll(async () => {
-  await s3?.close();
-});
+const storeFor = backends.s3Store;
+const residue = backends.s3.residue!;
 
-/** A store under a prefix of its own, so tests share the server and not their objects. */
-function storeFor(options: Partial<S3ArtifactStoreOptions> = {}): S3ArtifactStore {
-  return new S3ArtifactStore({
-    bucket: s3.bucket,
-    prefix: `t-${randomBytes(6).toString("hex")}`,
-    endpoint: s3.endpoint,
-    credentials: s3.credentials,
-    ...options,
-  });
-}
-
-/** Every object and open upload under the store's prefix. */
-async function residue(store: ArtifactStore): Promise<string[]> {
-  const prefix = `${(store as S3ArtifactStore).prefix}/`;
-  const uploads = (await s3.uploads()).filter((u) => u.Key.startsWith(prefix));
-  return [...(await s3.keys(prefix)), ...uploads.map((u) => `open upload to ${u.Key}`)];
-}
-
-/** Replaces an object's bytes through the SDK, keeping or dropping the store's metadata. */
+/** Replaces an object's bytes through the SDK, with the metadata given. */
 async function overwrite(
   store: S3ArtifactStore,
   hash: string,
   bytes: Uint8Array,
-  metadata?: Record<string, string>,
+  metadata: Record<string, string>,
 ) {
   await s3.client.send(
     new PutObjectCommand({ Bucket: s3.bucket, Key: store.keyOf(hash), Body: bytes, Metadata: metadata }),
@@ -75,15 +57,11 @@ async function operationsOf(fn: () => Promise<unknown>): Promise<string[]> {
 
 const count = (ops: string[], op: string) => ops.filter((o) => o === op).length;
 
-artifactStoreConformance("s3 (s3rver)", {
-  open: async () => storeFor(),
-  residue,
-  overwrite: (store, hash, bytes) => overwrite(store as S3ArtifactStore, hash, bytes),
-});
+artifactStoreConformance("s3 (s3rver)", backends.s3);
 
 describe("S3ArtifactStore uploads", () => {
   it("sends a stream of up to 8 MiB as one PutObject under the blob's key, with its hash and size", async () => {
-    const store = storeFor();
+    const store = await storeFor();
     const bytes = bytesOf(8 * MiB, 11);
     let ref = { sha256: "", size: 0 };
     const ops = await operationsOf(async () => {
@@ -98,7 +76,7 @@ describe("S3ArtifactStore uploads", () => {
   });
 
   it("uploads a 20 MiB stream in parts to a temporary key, copies it into place and deletes the temporary", async () => {
-    const store = storeFor();
+    const store = await storeFor();
     const bytes = bytesOf(20 * MiB, 12);
     let ref = { sha256: "", size: 0 };
     const ops = await operationsOf(async () => {
@@ -137,7 +115,7 @@ describe("S3ArtifactStore uploads", () => {
   });
 
   it("copies an object over copyLimitBytes into place part by part (UploadPartCopy)", async () => {
-    const store = storeFor({ copyLimitBytes: 8 * MiB });
+    const store = await storeFor({ copyLimitBytes: 8 * MiB });
     const bytes = bytesOf(20 * MiB, 13);
     const ops = await operationsOf(() => store.putStream(chunked(bytes)));
     expect(count(ops, "CopyObject")).toBe(0);
@@ -147,7 +125,7 @@ describe("S3ArtifactStore uploads", () => {
   });
 
   it("uploads bytes over 8 MiB given whole in parts straight to the blob's key", async () => {
-    const store = storeFor();
+    const store = await storeFor();
     const bytes = bytesOf(17 * MiB, 14);
     const ops = await operationsOf(() => store.put(bytes));
     expect(ops).toEqual([
@@ -162,7 +140,7 @@ describe("S3ArtifactStore uploads", () => {
   });
 
   it("aborts a large upload over maxBytes, leaving no object and no open upload", async () => {
-    const store = storeFor();
+    const store = await storeFor();
     const ops = await operationsOf(() =>
       expectCode(
         store.putStream(chunked(bytesOf(30 * MiB, 15)), { maxBytes: 20 * MiB }),
@@ -175,7 +153,7 @@ describe("S3ArtifactStore uploads", () => {
   });
 
   it("deletes the temporary object when a large stream does not hash to expectedSha256", async () => {
-    const store = storeFor();
+    const store = await storeFor();
     const ops = await operationsOf(() =>
       expectCode(
         store.putStream(chunked(bytesOf(12 * MiB, 16)), { expectedSha256: sha(Buffer.from("other")) }),
@@ -188,7 +166,7 @@ describe("S3ArtifactStore uploads", () => {
   });
 
   it("aborts the upload when the source fails midway, and passes the source's error on", async () => {
-    const store = storeFor();
+    const store = await storeFor();
     async function* failing() {
       yield* chunked(bytesOf(10 * MiB, 17));
       throw new Error("the client went away");
@@ -198,7 +176,7 @@ describe("S3ArtifactStore uploads", () => {
   });
 
   it("aborts the upload when S3 fails a part, with STORE_UNAVAILABLE naming the call", async () => {
-    const store = storeFor();
+    const store = await storeFor();
     s3.failing.add("UploadPart");
     try {
       const e = await expectCode(store.putStream(chunked(bytesOf(10 * MiB, 18))), "STORE_UNAVAILABLE");
@@ -213,7 +191,7 @@ describe("S3ArtifactStore uploads", () => {
 
 describe("S3ArtifactStore reads of changed objects", () => {
   it("refuses an object with other bytes, small or large, by get and by getStream", async () => {
-    const store = storeFor();
+    const store = await storeFor();
     for (const size of [5000, 20 * MiB]) {
       const bytes = bytesOf(size, 20);
       const ref = await store.put(bytes);
@@ -229,7 +207,7 @@ describe("S3ArtifactStore reads of changed objects", () => {
   });
 
   it("refuses a truncated object up front when its recorded size says so, and by its hash when not", async () => {
-    const store = storeFor();
+    const store = await storeFor();
     const bytes = bytesOf(12 * MiB, 21);
     const ref = await store.put(bytes);
     await overwrite(store, ref.sha256, bytes.subarray(0, 3 * MiB), {
@@ -240,7 +218,7 @@ describe("S3ArtifactStore reads of changed objects", () => {
     const e = await expectCode(store.getStream(ref.sha256), "ARTIFACT_CORRUPT");
     expect(e.details).toMatchObject({ expectedSize: 12 * MiB, actualSize: 3 * MiB });
 
-    await overwrite(store, ref.sha256, bytes.subarray(0, 3 * MiB));
+    await backends.s3.overwrite!(store, ref.sha256, bytes.subarray(0, 3 * MiB));
     await expectCode(store.get(ref.sha256), "ARTIFACT_CORRUPT");
     const read = await drain(store, ref.sha256);
     expect((read.error as { code?: string }).code).toBe("ARTIFACT_CORRUPT");
@@ -284,11 +262,11 @@ describe("S3ArtifactStore configuration", () => {
         probe.close(() => resolve(port));
       });
     });
-    const gone = storeFor({ endpoint: `http://127.0.0.1:${port}` });
+    const gone = await storeFor({ endpoint: `http://127.0.0.1:${port}` });
     const e = await expectCode(gone.has(sha(Buffer.from("x"))), "STORE_UNAVAILABLE");
     expect(e.message).toContain(`http://127.0.0.1:${port}`);
     await expectCode(gone.put("x"), "STORE_UNAVAILABLE");
-    const noBucket = storeFor({ bucket: "no-such-bucket" });
+    const noBucket = await storeFor({ bucket: "no-such-bucket" });
     const missing = await expectCode(noBucket.put("x"), "STORE_UNAVAILABLE");
     expect(missing.message).toContain("NoSuchBucket");
   });

@@ -1,18 +1,17 @@
 /**
  * The Store conformance suite against HttpStore: a client talking to a real server (over SQLite)
  * on a loopback port. The server stamps times with its clock, which the suite sets through setNow.
- * The ArtifactStore suite runs against HttpArtifactStore the same way, the server's blobs in files.
+ * The ArtifactStore suite runs against HttpArtifactStore the same way, the server's blobs in files
+ * and in S3: the native blob routes on either backend.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { ManualClock } from "../core/clock.js";
 import { buildServer } from "../server/app.js";
-import { type ArtifactStore, FsArtifactStore, MemoryArtifactStore } from "./artifacts.js";
+import { type ArtifactStore, MemoryArtifactStore } from "./artifacts.js";
 import { HttpArtifactStore, HttpClient, HttpStore } from "./http.js";
 import { SqliteStore } from "./sqlite.js";
-import { artifactStoreConformance, filesUnder, overwriteFsBlob } from "./testing/artifacts-conformance.js";
+import { artifactBackends } from "./testing/artifact-backends.js";
+import { artifactStoreConformance } from "./testing/artifacts-conformance.js";
 import { storeConformance } from "./testing/conformance.js";
 import type { Store } from "./types.js";
 
@@ -46,26 +45,29 @@ storeConformance("http (server over sqlite)", {
 
 const blobServers = new WeakMap<
   ArtifactStore,
-  { app: FastifyInstance; backing: SqliteStore; blobs: FsArtifactStore }
+  { app: FastifyInstance; backing: SqliteStore; blobs: ArtifactStore }
 >();
+const backends = artifactBackends();
 
-artifactStoreConformance("http (server over fs)", {
-  async open() {
-    const backing = await SqliteStore.open(":memory:");
-    const blobs = new FsArtifactStore(await mkdtemp(join(tmpdir(), "sextant-http-blobs-")));
-    const app = await buildServer({ store: backing, artifacts: blobs, uiDir: false });
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const addr = app.server.address() as { port: number };
-    const store = new HttpArtifactStore(new HttpClient(`http://127.0.0.1:${addr.port}`, { retryForMs: 0 }));
-    blobServers.set(store, { app, backing, blobs });
-    return store;
-  },
-  residue: (store) => filesUnder(blobServers.get(store)!.blobs.root),
-  overwrite: (store, hash, bytes) => overwriteFsBlob(blobServers.get(store)!.blobs, hash, bytes),
-  async dispose(store) {
-    const s = blobServers.get(store)!;
-    await s.app.close();
-    await s.backing.close();
-    await rm(s.blobs.root, { recursive: true, force: true });
-  },
-});
+for (const backend of [backends.fs, backends.s3]) {
+  artifactStoreConformance(`http (server over ${backend.name})`, {
+    async open() {
+      const backing = await SqliteStore.open(":memory:");
+      const blobs = await backend.open();
+      const app = await buildServer({ store: backing, artifacts: blobs, uiDir: false });
+      await app.listen({ host: "127.0.0.1", port: 0 });
+      const addr = app.server.address() as { port: number };
+      const store = new HttpArtifactStore(new HttpClient(`http://127.0.0.1:${addr.port}`, { retryForMs: 0 }));
+      blobServers.set(store, { app, backing, blobs });
+      return store;
+    },
+    residue: (store) => backend.residue!(blobServers.get(store)!.blobs),
+    overwrite: (store, hash, bytes) => backend.overwrite!(blobServers.get(store)!.blobs, hash, bytes),
+    async dispose(store) {
+      const s = blobServers.get(store)!;
+      await s.app.close();
+      await s.backing.close();
+      await backend.dispose?.(s.blobs);
+    },
+  });
+}
