@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ArtifactStore } from "../store/artifacts.js";
 import { HttpArtifactStore, HttpClient } from "../store/http.js";
 import { artifactBackends } from "../store/testing/artifact-backends.js";
-import { bytesOf, drain, expectCode } from "../store/testing/artifacts-conformance.js";
+import { bytesOf, drain } from "../store/testing/artifacts-conformance.js";
+import { expectCode } from "../store/testing/conformance.js";
 import { ARTIFACTS, createRun, type Harness, openHarness } from "./mlflow/harness.js";
 
 const MiB = 2 ** 20;

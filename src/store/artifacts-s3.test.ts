@@ -10,17 +10,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseS3Uri, S3ArtifactStore } from "./artifacts-s3.js";
+import type { SextantError } from "../core/errors.js";
+import { parseS3Uri, S3ArtifactStore, type S3ArtifactStoreOptions } from "./artifacts-s3.js";
 import { openStore } from "./open.js";
 import type { PostgresStore } from "./postgres.js";
 import { artifactBackends } from "./testing/artifact-backends.js";
-import {
-  artifactStoreConformance,
-  bytesOf,
-  chunked,
-  drain,
-  expectCode,
-} from "./testing/artifacts-conformance.js";
+import { artifactStoreConformance, bytesOf, chunked, drain } from "./testing/artifacts-conformance.js";
+import { expectCode } from "./testing/conformance.js";
 import type { TestS3Server } from "./testing/s3rver.js";
 
 const MiB = 2 ** 20;
@@ -55,114 +51,111 @@ async function operationsOf(fn: () => Promise<unknown>): Promise<string[]> {
   return s3.operations.slice(before).filter((o) => o !== "HeadObject");
 }
 
+/** The calls of a multipart upload in three parts. */
+const THREE_PARTS = [
+  "CreateMultipartUpload",
+  "UploadPart",
+  "UploadPart",
+  "UploadPart",
+  "CompleteMultipartUpload",
+];
 const count = (ops: string[], op: string) => ops.filter((o) => o === op).length;
+
+/** A put into a fresh store that must fail with `code` and leave nothing behind: the calls it made, its error. */
+async function failedPut(
+  put: (store: S3ArtifactStore) => Promise<unknown>,
+  code: string,
+): Promise<{ ops: string[]; error: SextantError }> {
+  const store = await storeFor();
+  let error: SextantError | undefined;
+  const ops = await operationsOf(async () => {
+    error = await expectCode(put(store), code);
+  });
+  expect(await residue(store)).toEqual([]);
+  return { ops, error: error! };
+}
 
 artifactStoreConformance("s3 (s3rver)", backends.s3);
 
 describe("S3ArtifactStore uploads", () => {
-  it("sends a stream of up to 8 MiB as one PutObject under the blob's key, with its hash and size", async () => {
-    const store = await storeFor();
-    const bytes = bytesOf(8 * MiB, 11);
-    let ref = { sha256: "", size: 0 };
+  /**
+   * Puts `bytes` into a fresh store (streamed unless `put` says otherwise): the store and the calls
+   * it made, once exactly the blob's object is left, with its hash and size as metadata.
+   */
+  async function stored(
+    bytes: Buffer,
+    put: (store: S3ArtifactStore) => Promise<unknown> = (store) => store.putStream(chunked(bytes)),
+    options: Partial<S3ArtifactStoreOptions> = {},
+  ): Promise<{ store: S3ArtifactStore; ops: string[] }> {
+    const store = await storeFor(options);
+    let ref: unknown;
     const ops = await operationsOf(async () => {
-      ref = await store.putStream(chunked(bytes));
+      ref = await put(store);
     });
+    expect(ref).toEqual({ sha256: sha(bytes), size: bytes.length });
+    const key = store.keyOf(sha(bytes));
+    expect(await residue(store)).toEqual([key]);
+    expect(await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key }))).toMatchObject({
+      ContentLength: bytes.length,
+      Metadata: { sha256: sha(bytes), size: String(bytes.length) },
+    });
+    return { store, ops };
+  }
+
+  it("sends a stream of up to 8 MiB as one PutObject under the blob's key, with its hash and size", async () => {
+    const { ops } = await stored(bytesOf(8 * MiB, 11));
     expect(ops).toEqual(["PutObject"]);
-    expect(await residue(store)).toEqual([store.keyOf(sha(bytes))]);
-    const head = await s3.client.send(
-      new HeadObjectCommand({ Bucket: s3.bucket, Key: store.keyOf(ref.sha256) }),
-    );
-    expect(head.Metadata).toEqual({ sha256: sha(bytes), size: String(8 * MiB) });
   });
 
   it("uploads a 20 MiB stream in parts to a temporary key, copies it into place and deletes the temporary", async () => {
-    const store = await storeFor();
     const bytes = bytesOf(20 * MiB, 12);
-    let ref = { sha256: "", size: 0 };
-    const ops = await operationsOf(async () => {
-      ref = await store.putStream(chunked(bytes));
-    });
-    expect(ref).toEqual({ sha256: sha(bytes), size: 20 * MiB });
-    expect(ops).toEqual([
-      "CreateMultipartUpload",
-      "UploadPart",
-      "UploadPart",
-      "UploadPart",
-      "CompleteMultipartUpload",
-      "CopyObject",
-      "DeleteObject",
-    ]);
-    expect(await residue(store)).toEqual([store.keyOf(ref.sha256)]);
-    const head = await s3.client.send(
-      new HeadObjectCommand({ Bucket: s3.bucket, Key: store.keyOf(ref.sha256) }),
-    );
-    expect(head).toMatchObject({
-      ContentLength: 20 * MiB,
-      Metadata: { sha256: ref.sha256, size: String(20 * MiB) },
-    });
-
-    const read = await drain(store, ref.sha256);
+    const { store, ops } = await stored(bytes);
+    expect(ops).toEqual([...THREE_PARTS, "CopyObject", "DeleteObject"]);
+    const read = await drain(store, sha(bytes));
     expect(read.error).toBeNull();
     expect(read.size).toBe(20 * MiB);
     expect(read.chunks).toBeGreaterThan(1);
-    expect(sha(read.received)).toBe(ref.sha256);
+    expect(sha(read.received)).toBe(sha(bytes));
 
     // the same bytes again: uploaded (the hash is known only at the end), then dropped, not copied
     const again = await operationsOf(() => store.putStream(chunked(bytes)));
     expect(count(again, "CopyObject")).toBe(0);
     expect(count(again, "DeleteObject")).toBe(1);
-    expect(await residue(store)).toEqual([store.keyOf(ref.sha256)]);
+    expect(await residue(store)).toEqual([store.keyOf(sha(bytes))]);
   });
 
   it("copies an object over copyLimitBytes into place part by part (UploadPartCopy)", async () => {
-    const store = await storeFor({ copyLimitBytes: 8 * MiB });
     const bytes = bytesOf(20 * MiB, 13);
-    const ops = await operationsOf(() => store.putStream(chunked(bytes)));
+    const { store, ops } = await stored(bytes, undefined, { copyLimitBytes: 8 * MiB });
     expect(count(ops, "CopyObject")).toBe(0);
     expect(count(ops, "UploadPartCopy")).toBe(3);
-    expect(await residue(store)).toEqual([store.keyOf(sha(bytes))]);
     expect(sha(await store.get(sha(bytes)))).toBe(sha(bytes));
   });
 
   it("uploads bytes over 8 MiB given whole in parts straight to the blob's key", async () => {
-    const store = await storeFor();
     const bytes = bytesOf(17 * MiB, 14);
-    const ops = await operationsOf(() => store.put(bytes));
-    expect(ops).toEqual([
-      "CreateMultipartUpload",
-      "UploadPart",
-      "UploadPart",
-      "UploadPart",
-      "CompleteMultipartUpload",
-    ]);
-    expect(await residue(store)).toEqual([store.keyOf(sha(bytes))]);
+    const { store, ops } = await stored(bytes, (store) => store.put(bytes));
+    expect(ops).toEqual(THREE_PARTS);
     expect(Buffer.compare(await store.get(sha(bytes)), bytes)).toBe(0);
   });
 
   it("aborts a large upload over maxBytes, leaving no object and no open upload", async () => {
-    const store = await storeFor();
-    const ops = await operationsOf(() =>
-      expectCode(
-        store.putStream(chunked(bytesOf(30 * MiB, 15)), { maxBytes: 20 * MiB }),
-        "REQUEST_TOO_LARGE",
-      ),
+    const { ops } = await failedPut(
+      (store) => store.putStream(chunked(bytesOf(30 * MiB, 15)), { maxBytes: 20 * MiB }),
+      "REQUEST_TOO_LARGE",
     );
     expect(count(ops, "UploadPart")).toBe(2);
     expect(count(ops, "AbortMultipartUpload")).toBe(1);
-    expect(await residue(store)).toEqual([]);
   });
 
   it("deletes the temporary object when a large stream does not hash to expectedSha256", async () => {
-    const store = await storeFor();
-    const ops = await operationsOf(() =>
-      expectCode(
+    const { ops } = await failedPut(
+      (store) =>
         store.putStream(chunked(bytesOf(12 * MiB, 16)), { expectedSha256: sha(Buffer.from("other")) }),
-        "INVALID_ARGUMENT",
-      ),
+      "INVALID_ARGUMENT",
     );
     expect(count(ops, "CopyObject")).toBe(0);
     expect(count(ops, "DeleteObject")).toBe(1);
-    expect(await residue(store)).toEqual([]);
   });
 
   it("aborts the upload when the source fails midway, and passes the source's error on", async () => {
@@ -176,16 +169,18 @@ describe("S3ArtifactStore uploads", () => {
   });
 
   it("aborts the upload when S3 fails a part, with STORE_UNAVAILABLE naming the call", async () => {
-    const store = await storeFor();
     s3.failing.add("UploadPart");
     try {
-      const e = await expectCode(store.putStream(chunked(bytesOf(10 * MiB, 18))), "STORE_UNAVAILABLE");
-      expect(e.message).toContain("UploadPart");
-      expect(e.message).toContain(s3.endpoint);
+      const { ops, error } = await failedPut(
+        (store) => store.putStream(chunked(bytesOf(10 * MiB, 18))),
+        "STORE_UNAVAILABLE",
+      );
+      expect(count(ops, "AbortMultipartUpload")).toBe(1);
+      expect(error.message).toContain("UploadPart");
+      expect(error.message).toContain(s3.endpoint);
     } finally {
       s3.failing.delete("UploadPart");
     }
-    expect(await residue(store)).toEqual([]);
   });
 });
 

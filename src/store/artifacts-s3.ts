@@ -131,16 +131,12 @@ export class S3ArtifactStore implements ArtifactStore {
       region: options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
       followRegionRedirects: true,
       ...(credentials ? { credentials } : {}),
-      // S3-protocol servers vary in their support for the SDK's default CRC32 checksums; every
+      ...(this.endpoint ? { endpoint: this.endpoint, forcePathStyle: true } : {}),
+      // No CRC32 checksums of the SDK's own: S3 refuses checksummed parts of a multipart upload
+      // created without a checksum algorithm, S3-protocol servers vary in their support, and every
       // read is verified against the sha256 anyway.
-      ...(this.endpoint
-        ? {
-            endpoint: this.endpoint,
-            forcePathStyle: true,
-            requestChecksumCalculation: "WHEN_REQUIRED",
-            responseChecksumValidation: "WHEN_REQUIRED",
-          }
-        : {}),
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
     };
   }
 

@@ -7,8 +7,9 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SextantError } from "../../core/errors.js";
+import type { SextantError } from "../../core/errors.js";
 import type { ArtifactStore, FsArtifactStore } from "../artifacts.js";
+import { expectCode } from "./conformance.js";
 
 export interface ArtifactStoreFactory {
   /** A fresh, empty store. */
@@ -57,17 +58,6 @@ export function bytesOf(n: number, seed = 1): Buffer {
 /** `bytes` as a stream of `chunk`-byte pieces. */
 export async function* chunked(bytes: Uint8Array, chunk = 64 * 1024): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.byteLength; i += chunk) yield bytes.subarray(i, i + chunk);
-}
-
-export async function expectCode(p: Promise<unknown>, code: string): Promise<SextantError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SextantError);
-    expect((e as SextantError).code).toBe(code);
-    return e as SextantError;
-  }
-  throw new Error(`expected a SextantError with code ${code}, but nothing was thrown`);
 }
 
 /** Reads a blob through getStream: what arrived, in how many chunks, and how the read ended. */

@@ -37,7 +37,7 @@ export function series(key: string, steps: number[], values: number[], t0 = T0):
   };
 }
 
-async function expectCode(p: Promise<unknown> | (() => unknown), code: string): Promise<SextantError> {
+export async function expectCode(p: Promise<unknown> | (() => unknown), code: string): Promise<SextantError> {
   try {
     await (typeof p === "function" ? p() : p);
   } catch (e) {
