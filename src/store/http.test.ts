@@ -5,6 +5,7 @@
  * and in S3: the native blob routes on either backend.
  */
 import type { FastifyInstance } from "fastify";
+import { describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock.js";
 import { buildServer } from "../server/app.js";
 import { type ArtifactStore, MemoryArtifactStore } from "./artifacts.js";
@@ -71,3 +72,19 @@ for (const backend of [backends.fs, backends.s3]) {
     },
   });
 }
+
+describe("HttpArtifactStore.getStream", () => {
+  it("refuses a download whose size the server does not give", async () => {
+    const body = new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode("abc"));
+        c.close();
+      },
+    });
+    const fetchStub = (async () => new Response(body, { status: 200 })) as typeof fetch;
+    const blobs = new HttpArtifactStore(
+      new HttpClient("http://127.0.0.1:1", { fetch: fetchStub, retryForMs: 0 }),
+    );
+    await expect(blobs.getStream("a".repeat(64))).rejects.toMatchObject({ code: "INTERNAL" });
+  });
+});
