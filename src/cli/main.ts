@@ -275,6 +275,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     port: number;
     store?: string;
     artifacts?: string;
+    s3Endpoint?: string;
     auth?: boolean;
     insecure?: boolean;
     logLevel: string;
@@ -288,6 +289,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       port: o.port,
       storeUri: o.store ?? g.uri ?? env.SEXTANT_TRACKING_URI,
       artifactsUri: o.artifacts,
+      s3Endpoint: o.s3Endpoint,
       auth: o.auth,
       insecure: o.insecure,
       logLevel: o.logLevel,
@@ -319,7 +321,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .option("--host <host>", "address to bind", "127.0.0.1")
       .option("--port <port>", "port to bind (0: any free port)", (v) => Number.parseInt(v, 10), port)
       .option("--store <uri>", "store to serve (default: --uri, $SEXTANT_TRACKING_URI or ./.sextant)")
-      .option("--artifacts <uri>", "artifact directory (for a postgres:// store)")
+      .option("--artifacts <uri>", "where blobs go: a directory, file:PATH or s3://bucket/prefix")
+      .option(
+        "--s3-endpoint <url>",
+        "S3-protocol server for s3:// artifacts (default $AWS_ENDPOINT_URL_S3, else AWS)",
+      )
       .option("--auth", "require API tokens (see `sextant tokens create`)")
       .option("--insecure", "allow a non-loopback address without --auth")
       .option("--log-level <level>", "pino log level", logLevel);

@@ -18,8 +18,10 @@ export interface StartServerOptions {
   port?: number;
   /** Store URI (directory, file:, :memory:, postgres://); default $SEXTANT_TRACKING_URI or ./.sextant. */
   storeUri?: string;
-  /** Artifact directory for a PostgreSQL store. */
+  /** Where blobs go: a directory, file:PATH or s3://bucket/prefix (default: beside the store). */
   artifactsUri?: string;
+  /** The S3-protocol server for an s3:// artifacts URI (default $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, else AWS). */
+  s3Endpoint?: string;
   /** Require API tokens. */
   auth?: boolean;
   /** Allow a non-loopback address without --auth. */
@@ -58,6 +60,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const opened = await openStore({
     uri: options.storeUri,
     artifactsUri: options.artifactsUri,
+    s3Endpoint: options.s3Endpoint,
     cwd: options.cwd,
     now: options.clock?.now(),
     sqlite: { cacheMb: 32, mmapMb: 0 },

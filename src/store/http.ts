@@ -3,10 +3,22 @@
  * transport (remote/). The registry is reached through the server's registry service instead
  * (registry/http.ts), so policies and scopes are checked where the data is.
  */
-import { readFile } from "node:fs/promises";
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { SextantError } from "../core/errors.js";
 import { sha256 } from "../core/hash.js";
-import type { ArtifactStore, BlobRef, PutStreamOptions } from "./artifacts.js";
+import {
+  type ArtifactStore,
+  type BlobRef,
+  type BlobStream,
+  checkHash,
+  type PutStreamOptions,
+  readChecked,
+  readLocalFile,
+  toBytes,
+  verified,
+  verifiedStream,
+} from "./artifacts.js";
 import type { Store } from "./contract.js";
 import { HttpEvaluationStore } from "./evaluations/index.js";
 import { HttpClient, type HttpStoreOptions, reachable } from "./remote/index.js";
@@ -51,7 +63,7 @@ export class HttpArtifactStore implements ArtifactStore {
   }
 
   async put(data: Uint8Array | string): Promise<BlobRef> {
-    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    const bytes = toBytes(data);
     const hash = sha256(bytes);
     if (!(await this.has(hash))) {
       await this.#client.request(`/blobs/${hash}`, { method: "PUT", body: bytes });
@@ -60,48 +72,35 @@ export class HttpArtifactStore implements ArtifactStore {
   }
 
   async putFile(path: string): Promise<BlobRef> {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(path);
-    } catch {
-      throw new SextantError("FILE_NOT_FOUND", `no file at '${path}'`, { path });
-    }
-    return this.put(bytes);
+    return this.put(await readLocalFile(path));
   }
 
+  /** Held in memory until its hash is known, then uploaded under it; nothing is sent when a check fails. */
   async putStream(source: AsyncIterable<Uint8Array>, options: PutStreamOptions = {}): Promise<BlobRef> {
-    const parts: Uint8Array[] = [];
-    let size = 0;
-    for await (const c of source) {
-      size += c.byteLength;
-      if (options.maxBytes !== undefined && size > options.maxBytes) {
-        throw new SextantError(
-          "REQUEST_TOO_LARGE",
-          `the upload is over its limit of ${options.maxBytes} bytes`,
-        );
-      }
-      parts.push(c);
-    }
-    const ref = await this.put(Buffer.concat(parts));
-    if (options.expectedSha256 !== undefined && options.expectedSha256 !== ref.sha256) {
-      throw new SextantError(
-        "INVALID_ARGUMENT",
-        `the bytes hash to ${ref.sha256}, not ${options.expectedSha256}`,
-      );
-    }
-    return ref;
+    return this.put(await readChecked(source, options));
   }
 
   async get(hash: string): Promise<Buffer> {
-    const bytes = await this.#client.request<Buffer>(`/blobs/${hash}`, { binary: true });
-    const actual = sha256(bytes);
-    if (actual !== hash) {
-      throw new SextantError("ARTIFACT_CORRUPT", `blob ${hash} arrived as bytes hashing to ${actual}`, {
-        expected: hash,
-        actual,
-      });
+    checkHash(hash);
+    return verified(hash, await this.#client.request<Buffer>(`/blobs/${hash}`, { binary: true }));
+  }
+
+  async getStream(hash: string): Promise<BlobStream> {
+    checkHash(hash);
+    const res = await this.#client.request<Response>(`/blobs/${hash}`, { stream: true });
+    const size = Number(res.headers.get("content-length") ?? Number.NaN);
+    if (!Number.isSafeInteger(size)) {
+      await res.body?.cancel();
+      throw new SextantError(
+        "INTERNAL",
+        `the server at ${this.#client.baseUrl} sent blob ${hash} without its size`,
+        {
+          sha256: hash,
+        },
+      );
     }
-    return bytes;
+    const body = res.body ? Readable.fromWeb(res.body as WebReadableStream<Uint8Array>) : [];
+    return { size, stream: verifiedStream(hash, size, body, this.uri) };
   }
 
   async has(hash: string): Promise<boolean> {

@@ -6,11 +6,15 @@
  *   postgres://…            → PostgreSQL; artifacts at `artifactsUri` ($SEXTANT_ARTIFACTS_URI, else ./.sextant/artifacts)
  *   http(s)://host:port     → a Sextant server (artifacts go through it); with `mode` "auto" (the
  *                             default) writes fall back to an offline spool while it is unreachable
+ *
+ * An artifacts URI is a directory path, file:PATH, memory: or s3://bucket/prefix (an S3 bucket, or
+ * any S3-protocol server at `s3Endpoint`; see S3ArtifactStore for the AWS_* variables it reads).
  */
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SextantError } from "../core/errors.js";
 import { type ArtifactStore, FsArtifactStore, MemoryArtifactStore } from "./artifacts.js";
+import { S3ArtifactStore } from "./artifacts-s3.js";
 import type { Store } from "./contract.js";
 import { HttpArtifactStore, HttpStore } from "./http.js";
 import { FailoverStore } from "./offline/index.js";
@@ -35,6 +39,8 @@ export interface OpenStoreOptions {
   retryForMs?: number;
   uri?: string;
   artifactsUri?: string;
+  /** The S3-protocol server for an s3:// artifacts URI (default $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, else AWS). */
+  s3Endpoint?: string;
   /** Working directory that relative paths resolve against (default process.cwd()). */
   cwd?: string;
   env?: Record<string, string | undefined>;
@@ -53,16 +59,20 @@ export function resolveTrackingUri(options: OpenStoreOptions = {}): string {
   return options.uri ?? env.SEXTANT_TRACKING_URI ?? DEFAULT_STORE_DIR;
 }
 
-function artifactStoreFor(uri: string, cwd: string): ArtifactStore {
+function artifactStoreFor(uri: string, cwd: string, options: OpenStoreOptions): ArtifactStore {
   if (uri === "memory:") return new MemoryArtifactStore();
   if (uri.startsWith("file:")) return new FsArtifactStore(fileURLToPath(uri));
+  if (/^s3:\/\//i.test(uri)) {
+    return S3ArtifactStore.fromUri(uri, {
+      ...(options.s3Endpoint ? { endpoint: options.s3Endpoint } : {}),
+      env: options.env ?? process.env,
+    });
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
     throw new SextantError(
       "UNSUPPORTED_URI",
-      `unsupported artifact store URI '${uri}': use a directory path or file:`,
-      {
-        uri,
-      },
+      `unsupported artifact store URI '${uri}': use a directory path, file: or s3://bucket/prefix`,
+      { uri },
     );
   }
   return new FsArtifactStore(resolve(cwd, uri));
@@ -79,7 +89,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<OpenedS
   if (/^postgres(ql)?:\/\//i.test(uri)) {
     const artifactsUri =
       options.artifactsUri ?? env.SEXTANT_ARTIFACTS_URI ?? `${DEFAULT_STORE_DIR}/artifacts`;
-    const artifacts = artifactStoreFor(artifactsUri, cwd);
+    const artifacts = artifactStoreFor(artifactsUri, cwd, options);
     return { store: await PostgresStore.open(uri, { now }), artifacts, uri };
   }
   if (/^https?:\/\//i.test(uri)) {
@@ -103,7 +113,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<OpenedS
     );
   } else dir = resolve(cwd, uri);
   const artifacts = options.artifactsUri
-    ? artifactStoreFor(options.artifactsUri, cwd)
+    ? artifactStoreFor(options.artifactsUri, cwd, options)
     : new FsArtifactStore(resolve(dir, "artifacts"));
   return {
     store: await SqliteStore.open(resolve(dir, "sextant.db"), { now, ...options.sqlite }),

@@ -18,6 +18,7 @@ import { z } from "zod";
 import { SextantError } from "../../core/errors.js";
 import { validateArtifactPath } from "../../core/validation.js";
 import type { Run } from "../../store/index.js";
+import { blobPayload } from "../blobs.js";
 import type { ServerContext } from "../context.js";
 import { trimTrailingSlashes } from "./convert.js";
 import { hidden, runIdFields, runIdOf } from "./schemas.js";
@@ -143,13 +144,12 @@ export function artifactRoutes(ctx: ServerContext) {
       async (req, reply) => {
         const { run, rel } = await locateFile(req.params["*"]);
         const entry = await store.runs.getArtifact(run.info.runId, rel);
-        const bytes = await artifacts.get(entry.sha256);
+        const payload = await blobPayload(reply, artifacts, entry.sha256);
         const name = rel.slice(rel.lastIndexOf("/") + 1);
         reply
-          .type("application/octet-stream")
           .header("content-disposition", `attachment; filename="${encodeURIComponent(name)}"`)
           .header("x-content-type-options", "nosniff");
-        return bytes;
+        return payload;
       },
     );
 

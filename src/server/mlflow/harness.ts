@@ -1,10 +1,11 @@
 /**
- * A server over an in-memory SQLite store for the MLflow API's contract tests: requests go
- * through `inject`, never a port.
+ * A server over an in-memory SQLite store (blobs in memory unless given) for the MLflow API's
+ * contract tests: requests go through `inject`, never a port.
  */
 import type { FastifyInstance } from "fastify";
 import { ManualClock } from "../../core/clock.js";
-import { MemoryArtifactStore, SqliteStore } from "../../store/index.js";
+import { type ArtifactStore, MemoryArtifactStore } from "../../store/index.js";
+import { SqliteStore } from "../../store/index.js";
 import { buildServer } from "../app.js";
 
 /** The harness clock's start: runs created "now" stay clear of the 60 s crash sweep. */
@@ -21,7 +22,7 @@ export interface Reply {
 export interface Harness {
   app: FastifyInstance;
   store: SqliteStore;
-  artifacts: MemoryArtifactStore;
+  artifacts: ArtifactStore;
   clock: ManualClock;
   /** POST a JSON body (an object is serialized; a string is sent as it is). */
   post(path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
@@ -52,10 +53,10 @@ export function queryString(query: Record<string, string | string[]>): string {
 }
 
 export async function openHarness(
-  options: { auth?: boolean; maxArtifactBytes?: number } = {},
+  options: { auth?: boolean; maxArtifactBytes?: number; artifacts?: ArtifactStore } = {},
 ): Promise<Harness> {
   const store = await SqliteStore.open(":memory:");
-  const artifacts = new MemoryArtifactStore();
+  const artifacts = options.artifacts ?? new MemoryArtifactStore();
   const clock = new ManualClock(T0);
   const app = await buildServer({
     store,

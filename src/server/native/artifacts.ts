@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { SextantError } from "../../core/errors.js";
+import { blobPayload } from "../blobs.js";
 import type { ServerContext } from "../context.js";
 import { runId, sha256Param } from "./schemas.js";
 
@@ -58,14 +59,11 @@ export function artifactRoutes(ctx: ServerContext) {
       {
         schema: {
           tags,
-          summary: "Download a blob (verified against its hash)",
+          summary: "Download a blob (verified against its hash; a corrupt large one is cut off)",
           params: z.strictObject({ sha256: sha256Param }),
         },
       },
-      async (req, reply) => {
-        reply.type("application/octet-stream");
-        return artifacts.get(req.params.sha256);
-      },
+      async (req, reply) => blobPayload(reply, artifacts, req.params.sha256),
     );
 
     app.post(
@@ -113,9 +111,7 @@ export function artifactRoutes(ctx: ServerContext) {
           querystring: z.strictObject({ prefix: z.string().optional() }),
         },
       },
-      async (req) => ({
-        artifacts: await store.runs.listArtifacts(req.params.runId, req.query.prefix ?? ""),
-      }),
+      async (req) => ({ artifacts: await store.runs.listArtifacts(req.params.runId, req.query.prefix ?? "") }),
     );
 
     app.get(
@@ -130,8 +126,7 @@ export function artifactRoutes(ctx: ServerContext) {
       },
       async (req, reply) => {
         const entry = await store.runs.getArtifact(req.params.runId, req.query.path);
-        reply.type("application/octet-stream");
-        return artifacts.get(entry.sha256);
+        return blobPayload(reply, artifacts, entry.sha256);
       },
     );
   };

@@ -7,7 +7,7 @@
  */
 import { SextantError } from "../../core/errors.js";
 import { newRunId } from "../../core/ids.js";
-import type { ArtifactStore, BlobRef, PutStreamOptions } from "../artifacts.js";
+import type { ArtifactStore, BlobRef, BlobStream, PutStreamOptions } from "../artifacts.js";
 import type { Store } from "../contract.js";
 import type {
   CreateEvaluationInput,
@@ -303,6 +303,7 @@ export class FailoverStore implements Store {
       putStream: (source: AsyncIterable<Uint8Array>, options?: PutStreamOptions): Promise<BlobRef> =>
         pick((a) => a.putStream(source, options)),
       get: (hash: string): Promise<Buffer> => remote.get(hash),
+      getStream: (hash: string): Promise<BlobStream> => remote.getStream(hash),
       has: (hash: string): Promise<boolean> => pick((a) => a.has(hash)),
     };
   }

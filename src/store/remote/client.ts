@@ -30,6 +30,8 @@ export interface RequestOptions {
   query?: Record<string, string | number | undefined>;
   /** Raw bytes wanted back instead of JSON. */
   binary?: boolean;
+  /** The response itself, its body unread (the timeout then covers only the wait for its headers). */
+  stream?: boolean;
   /** 404 answers null instead of throwing. */
   allow404?: boolean;
 }
@@ -75,12 +77,14 @@ export class HttpClient {
     let delay = 100;
     for (let attempt = 0; ; attempt++) {
       let res: Response;
+      const headersDue = opts.stream ? new AbortController() : null;
+      const timer = headersDue && setTimeout(() => headersDue.abort(), this.#timeoutMs);
       try {
         res = await this.#fetch(url, {
           method: opts.method ?? "GET",
           headers,
           body,
-          signal: AbortSignal.timeout(this.#timeoutMs),
+          signal: headersDue?.signal ?? AbortSignal.timeout(this.#timeoutMs),
         });
       } catch (e) {
         if (Date.now() - started + delay > this.#retryForMs) {
@@ -97,8 +101,11 @@ export class HttpClient {
         await sleep(delay);
         delay = Math.min(delay * 2, 5000);
         continue;
+      } finally {
+        if (timer) clearTimeout(timer);
       }
       if (res.ok) {
+        if (opts.stream) return res as T;
         if (opts.binary) return Buffer.from(await res.arrayBuffer()) as T;
         const text = await res.text();
         return (text.length === 0 ? undefined : JSON.parse(text)) as T;
