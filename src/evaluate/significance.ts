@@ -9,6 +9,7 @@
 import { availableParallelism } from "node:os";
 import type { Piscina } from "piscina";
 import { SextantError } from "../core/errors.js";
+import { erfc, ndtri } from "../core/normal.js";
 import { Rng } from "../core/rng.js";
 import { workerPool } from "../core/worker-pool.js";
 import {
@@ -751,74 +752,7 @@ export function multinomial(n: number, counts: ArrayLike<number>, u: Uniform, ou
   }
 }
 
-// ================================================================ normal and chi-square tails
-
-const SQRT_PI = Math.sqrt(Math.PI);
-
-/**
- * erfc(x): 1 − erf(x) from erf's all-positive series below 2, Lentz's continued fraction
- * (relative error near 1e-15) from 2 on.
- */
-export function erfc(x: number): number {
-  if (Number.isNaN(x)) return Number.NaN;
-  if (x < 0) return 2 - erfc(-x);
-  if (x < 2) {
-    // erf(x) = 2/√π · e^(−x²) · Σ 2ⁿ x^(2n+1) / (1·3·…·(2n+1))
-    const x2 = x * x;
-    let term = x;
-    let sum = x;
-    for (let k = 1; k < 200; k++) {
-      term *= (2 * x2) / (2 * k + 1);
-      sum += term;
-      if (term < 1e-17 * sum) break;
-    }
-    return 1 - (2 / SQRT_PI) * Math.exp(-x2) * sum;
-  }
-  if (x > 27) return 0;
-  // erfc(x) = e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …))))
-  const tiny = 1e-300;
-  let f = x;
-  let C = x;
-  let D = 0;
-  for (let k = 1; k < 500; k++) {
-    const ak = k / 2;
-    D = x + ak * D;
-    D = D === 0 ? 1 / tiny : 1 / D;
-    C = x + ak / C;
-    if (C === 0) C = tiny;
-    const delta = C * D;
-    f *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  return Math.exp(-x * x) / (SQRT_PI * f);
-}
-
-/** Standard normal CDF. */
-export function normalCdf(z: number): number {
-  return 0.5 * erfc(-z / Math.SQRT2);
-}
-
-/** Standard normal quantile: a rational first guess (Abramowitz–Stegun 26.2.23) and Newton steps. */
-export function normalQuantile(q: number): number {
-  if (!(q > 0 && q < 1)) {
-    if (q === 0) return Number.NEGATIVE_INFINITY;
-    if (q === 1) return Number.POSITIVE_INFINITY;
-    return Number.NaN;
-  }
-  if (q > 0.5) return -normalQuantile(1 - q);
-  const t = Math.sqrt(-2 * Math.log(q));
-  let x = -(
-    t -
-    (2.515517 + t * (0.802853 + t * 0.010328)) / (1 + t * (1.432788 + t * (0.189269 + t * 0.001308)))
-  );
-  for (let i = 0; i < 50; i++) {
-    const pdf = Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
-    const dx = (normalCdf(x) - q) / pdf;
-    x -= dx;
-    if (!(Math.abs(dx) > 1e-14 * Math.max(1, Math.abs(x)))) break;
-  }
-  return x;
-}
+// ================================================================ chi-square and binomial tails
 
 /** P(X ≥ x) for X ~ chi-square with one degree of freedom. */
 function chi2Sf1(x: number): number {
@@ -1047,7 +981,7 @@ export function delongTest(
   if (se > 0) z = diff / se;
   else z = diff === 0 ? 0 : diff > 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
   const pValue = Math.min(1, erfc(Math.abs(z) / Math.SQRT2));
-  const half = normalQuantile(1 - (1 - level) / 2) * se;
+  const half = -ndtri((1 - level) / 2) * se;
   return { aucA: A.auc, aucB: B.auc, diff, se, z, pValue, ci: [diff - half, diff + half] };
 }
 
