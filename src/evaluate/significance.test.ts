@@ -8,19 +8,17 @@
 import { describe, expect, it } from "vitest";
 import { SextantError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
+import { CHI2_CRIT_001 } from "../core/testing/chi2.js";
 import { drawWeights, rowMetric, Stream, weightedAp, weightedAuc } from "./bootstrap.worker.js";
 import { averagePrecisionScore, f1Score, rocAucScore } from "./metrics.js";
 import {
   benjaminiHochberg,
-  binomial,
   bootstrapRows,
   delongTest,
   discordantPairs,
   holm,
-  logFactorial,
   mcnemarFromPredictions,
   mcnemarTest,
-  multinomial,
   pairedBootstrap,
   pairedBootstrapSync,
   parallelTuning,
@@ -214,26 +212,6 @@ const MULTITEST: Record<string, { reject: boolean[]; adjusted: number[] }> = {
     ],
   },
 };
-
-// scipy.stats.chi2.isf(0.001, df) for df = 1..79
-const CHI2_CRIT_001 = [
-  10.827566170662733, 13.815510557964274, 16.26623619623813, 18.466826952903173, 20.515005652432876,
-  22.457744484825323, 24.321886347856854, 26.124481558376143, 27.877164871256575, 29.58829844507442,
-  31.26413362023999, 32.90949040736021, 34.52817897487089, 36.12327368039814, 37.69729821835383,
-  39.25235479076848, 40.79021670690253, 42.31239633167997, 43.82019596451753, 45.31474661812587,
-  46.7970380415613, 48.26794229083519, 49.72823246643151, 51.17859777737739, 52.61965577617283,
-  54.051962388576655, 55.47602020574521, 56.892285393353625, 58.30117348979492, 59.703064304429944,
-  61.09830608105814, 62.487219057088495, 63.87009852234495, 65.24721746094242, 66.61882884370104,
-  67.98516762602424, 69.3464524962412, 70.70288741150503, 72.0546629519878, 73.40195751899103,
-  74.74493839842374, 76.08376270770003, 77.41857824131394, 78.74952422804303, 80.07673201081901,
-  81.40032565871002, 82.72042251912403, 84.0371337172235, 85.350564608593, 86.66081519040317,
-  87.96798047562868, 89.27215083430448, 90.57341230529862, 91.8718468816601, 93.16753277222854,
-  94.46054464187806, 95.75095383248951, 97.03882856650873, 98.32423413474163, 99.60723306984946,
-  100.88788530685825, 102.1662483318488, 103.44237731987324, 104.71632526304059, 105.98814308961282,
-  107.25787977487073, 108.52558244443482, 109.79129647066173, 111.05506556267146, 112.31693185051567,
-  113.57693596394476, 114.8351171061933, 116.09151312316096, 117.34616056833924, 118.59909476379528,
-  119.85034985750525, 121.09995887729859, 122.34795378165677, 123.59436550758484,
-];
 
 function code(fn: () => unknown): string {
   try {
@@ -621,68 +599,7 @@ describe("pairedBootstrap", () => {
   });
 });
 
-describe("the samplers behind the cell path", () => {
-  it("log-factorial matches the sum of logs", () => {
-    for (const k of [0, 1, 5, 255, 256, 257, 1000, 12345]) {
-      let s = 0;
-      for (let i = 2; i <= k; i++) s += Math.log(i);
-      expect(Math.abs(logFactorial(k) - s)).toBeLessThan(1e-12 * Math.max(1, s));
-    }
-  });
-
-  it("binomial draws follow the exact pmf (chi-square goodness of fit, inversion and BTRS regimes)", () => {
-    const st = new Stream([11, 22, 33, 44]);
-    const draws = 20_000;
-    for (const [n, p] of [
-      [20, 0.3],
-      [1000, 0.004],
-      [50, 0.5],
-      [400, 0.05],
-      [10_000, 0.3],
-      [200, 0.93],
-      [12, 0.97],
-    ] as const) {
-      const counts = new Map<number, number>();
-      let sum = 0;
-      let outside = 0;
-      for (let i = 0; i < draws; i++) {
-        const k = binomial(n, p, st);
-        if (!(Number.isInteger(k) && k >= 0 && k <= n)) outside++;
-        counts.set(k, (counts.get(k) ?? 0) + 1);
-        sum += k;
-      }
-      expect(outside).toBe(0);
-      const pmf = (k: number) =>
-        Math.exp(
-          logFactorial(n) -
-            logFactorial(k) -
-            logFactorial(n - k) +
-            k * Math.log(p) +
-            (n - k) * Math.log1p(-p),
-        );
-      // bins with expected count ≥ max(5, draws/50) (at most 50 bins); the tails merged into the end bins
-      const bins: { exp: number; obs: number }[] = [];
-      let accE = 0;
-      let accO = 0;
-      for (let k = 0; k <= n; k++) {
-        accE += draws * pmf(k);
-        accO += counts.get(k) ?? 0;
-        if (accE >= Math.max(5, draws / 50)) {
-          bins.push({ exp: accE, obs: accO });
-          accE = 0;
-          accO = 0;
-        }
-      }
-      bins[bins.length - 1]!.exp += accE;
-      bins[bins.length - 1]!.obs += accO;
-      const chi2 = bins.reduce((s, bin) => s + (bin.obs - bin.exp) ** 2 / bin.exp, 0);
-      const df = bins.length - 1;
-      expect(df).toBeGreaterThan(0);
-      expect(chi2).toBeLessThan(CHI2_CRIT_001[df - 1]!);
-      expect(Math.abs(sum / draws - n * p)).toBeLessThan(5 * Math.sqrt((n * p * (1 - p)) / draws));
-    }
-  });
-
+describe("the bootstrap weight vectors", () => {
   it("bootstrap weight vectors: n uniform positions (small, medium and large n)", () => {
     const st = new Stream([9, 8, 7, 6]);
     for (const [n, reps] of [
@@ -706,27 +623,6 @@ describe("the samplers behind the cell path", () => {
       const chi2 = bins.reduce((acc, o) => acc + (o - expected) ** 2 / expected, 0);
       expect(chi2).toBeLessThan(CHI2_CRIT_001[48]!);
     }
-  });
-
-  it("multinomial draws sum to n with the right cell means", () => {
-    const st = new Stream([5, 6, 7, 8]);
-    const counts = [500, 0, 1200, 30, 3000, 5270, 0, 0];
-    const total = counts.reduce((s, v) => s + v, 0);
-    const out = new Float64Array(8);
-    const sums = new Float64Array(8);
-    for (let r = 0; r < 4000; r++) {
-      multinomial(total, counts, st, out);
-      expect(out.reduce((s, v) => s + v, 0)).toBe(total);
-      out.forEach((v, k) => {
-        sums[k]! += v;
-      });
-    }
-    counts.forEach((c, k) => {
-      const p = c / total;
-      const se = Math.sqrt((total * p * (1 - p)) / 4000);
-      expect(Math.abs(sums[k]! / 4000 - c)).toBeLessThanOrEqual(5 * se);
-      if (c === 0) expect(sums[k]).toBe(0);
-    });
   });
 });
 
