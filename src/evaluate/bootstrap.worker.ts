@@ -9,10 +9,11 @@
  * scikit-learn's ROC and precision-recall curves; a row with weight 0 is absent, as scikit-learn
  * drops zero-weight samples.
  *
- * The resamples are cut into fixed chunks, each with its own generator state drawn up front from
- * the caller's seeded Rng, and each resample writes its own slot: the result does not depend on
- * how many threads ran, nor on which thread took which chunk.
+ * The resamples are cut into fixed chunks, each with its own stream of the seeded Rng's generator
+ * (an Rng.streamState, drawn up front), and each resample writes its own slot: the result does not
+ * depend on how many threads ran, nor on which thread took which chunk.
  */
+import { Stream } from "../core/rng.js";
 import { CELL_METRICS, type CellMetric, type ConfusionMatrix } from "./metrics.js";
 
 /** Resamples per chunk (a unit of work and of seeding). */
@@ -57,45 +58,6 @@ export interface RowData {
   apEndB: Uint32Array | null;
 }
 
-/** xoshiro128** state: four 32-bit words, not all zero. */
-export class Stream {
-  s0: number;
-  s1: number;
-  s2: number;
-  s3: number;
-
-  constructor(words: ArrayLike<number>) {
-    this.s0 = words[0]! | 0;
-    this.s1 = words[1]! | 0;
-    this.s2 = words[2]! | 0;
-    this.s3 = words[3]! | 0;
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
-  }
-
-  /** Uniform 32-bit unsigned integer. */
-  next32(): number {
-    const s1 = this.s1;
-    const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-    const t = s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    return r;
-  }
-
-  /** Uniform double in [0, 1) with 53 random bits. */
-  random(): number {
-    return ((this.next32() >>> 5) * 67108864 + (this.next32() >>> 6)) / 9007199254740992;
-  }
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
-}
-
 const TWO32 = 4294967296;
 
 /**
@@ -112,22 +74,10 @@ export function drawWeights(st: Stream, w: Int32Array, n: number): void {
 }
 
 function drawSmall(st: Stream, w: Int32Array, n: number): void {
-  // the generator state lives in locals through the hot loop
-  let s0 = st.s0;
-  let s1 = st.s1;
-  let s2 = st.s2;
-  let s3 = st.s3;
   const reject = 65536 % n;
   let j = 0;
   while (j < n) {
-    const x = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-    const t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = (s3 << 11) | (s3 >>> 21);
+    const x = st.next32();
     const lo = (x & 0xffff) * n; // < 2^32
     if ((lo & 0xffff) >= reject) {
       w[lo >>> 16]!++;
@@ -141,10 +91,6 @@ function drawSmall(st: Stream, w: Int32Array, n: number): void {
       }
     }
   }
-  st.s0 = s0;
-  st.s1 = s1;
-  st.s2 = s2;
-  st.s3 = s3;
 }
 
 function drawMedium(st: Stream, w: Int32Array, n: number): void {

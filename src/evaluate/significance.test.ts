@@ -7,9 +7,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { SextantError } from "../core/errors.js";
-import { Rng } from "../core/rng.js";
+import { Rng, Stream } from "../core/rng.js";
 import { CHI2_CRIT_001 } from "../core/testing/chi2.js";
-import { drawWeights, rowMetric, Stream, weightedAp, weightedAuc } from "./bootstrap.worker.js";
+import { drawWeights, rowMetric, weightedAp, weightedAuc } from "./bootstrap.worker.js";
 import { averagePrecisionScore, f1Score, rocAucScore } from "./metrics.js";
 import {
   benjaminiHochberg,

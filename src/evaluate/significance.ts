@@ -11,7 +11,7 @@ import type { Piscina } from "piscina";
 import { logFactorial, multinomial } from "../core/binomial.js";
 import { SextantError } from "../core/errors.js";
 import { erfc, ndtri } from "../core/normal.js";
-import { Rng } from "../core/rng.js";
+import { Rng, Stream } from "../core/rng.js";
 import { workerPool } from "../core/worker-pool.js";
 import {
   CHUNK,
@@ -25,7 +25,6 @@ import {
   type RowTask,
   runRowChunk,
   STARTED,
-  Stream,
 } from "./bootstrap.worker.js";
 import {
   apFromArrays,
@@ -229,10 +228,10 @@ function prepare(o: PairedBootstrapOptions): Prepared {
   };
 }
 
-/** Four 32-bit words of generator state per chunk, drawn from the seeded Rng. */
+/** The state of one independent stream of the seeded Rng per chunk (four 32-bit words each). */
 function drawSeeds(rng: Rng, chunks: number, shared: boolean): Uint32Array {
   const out = alloc(Uint32Array, 4 * chunks, shared);
-  for (let i = 0; i < out.length; i++) out[i] = rng.int(0, 0xffffffff);
+  for (let c = 0; c < chunks; c++) out.set(rng.streamState(), 4 * c);
   return out;
 }
 
