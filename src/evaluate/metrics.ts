@@ -5,6 +5,7 @@
  * (default 0) where scikit-learn warns, and a typed INVALID_ARGUMENT where it raises.
  */
 import { SextantError } from "../core/errors.js";
+import { quantileSorted } from "../core/quantile.js";
 
 export type Labels = ArrayLike<number | boolean>;
 export type Scores = ArrayLike<number>;
@@ -375,7 +376,7 @@ export function calibrationCurve(
   let edges: number[];
   if ((opts.strategy ?? "uniform") === "quantile") {
     const sorted = Float64Array.from(p).sort();
-    edges = Array.from({ length: nBins + 1 }, (_, k) => quantileLinear(sorted, k / nBins));
+    edges = Array.from({ length: nBins + 1 }, (_, k) => quantileSorted(sorted, k / nBins));
   } else {
     edges = Array.from({ length: nBins + 1 }, (_, k) => k / nBins);
   }
@@ -399,13 +400,6 @@ export function calibrationCurve(
     out.counts.push(cnt[b]!);
   }
   return out;
-}
-
-function quantileLinear(sorted: Float64Array, q: number): number {
-  const pos = q * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
 /** Expected calibration error: the bin-size-weighted mean gap between accuracy and confidence. */

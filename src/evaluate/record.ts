@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { SextantError } from "../core/errors.js";
+import { quantileSorted } from "../core/quantile.js";
 import { Rng } from "../core/rng.js";
 import type { Table } from "../learn/data/table.js";
 import { type BacktestOptions, type BacktestResult, backtest, type RunStarter } from "./backtest.js";
@@ -30,7 +31,7 @@ import {
   scoreMetric,
 } from "./scoring.js";
 import { bySegment, type SegmentTable } from "./segments.js";
-import { pairedBootstrap, quantile } from "./significance.js";
+import { pairedBootstrap } from "./significance.js";
 import {
   type LeakageIssue,
   type RandomSplitOptions,
@@ -394,7 +395,7 @@ export function metricsWithCi(
     let ci: [number, number] | null = null;
     if (v !== null) {
       const sorted = samples[j]!.sort();
-      ci = [quantile(sorted, alpha), quantile(sorted, 1 - alpha)];
+      ci = [quantileSorted(sorted, alpha), quantileSorted(sorted, 1 - alpha)];
     }
     return { name: m, value: v, ci, lowerIsBetter: LOWER_IS_BETTER.has(m) };
   });

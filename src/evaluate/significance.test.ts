@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { SextantError } from "../core/errors.js";
+import { quantileSorted } from "../core/quantile.js";
 import { Rng, Stream } from "../core/rng.js";
 import { CHI2_CRIT_001 } from "../core/testing/chi2.js";
 import { drawWeights, rowMetric, weightedAp, weightedAuc } from "./bootstrap.worker.js";
@@ -22,7 +23,6 @@ import {
   pairedBootstrap,
   pairedBootstrapSync,
   parallelTuning,
-  quantile,
 } from "./significance.js";
 
 // ---------------------------------------------------------------- oracle facts
@@ -432,8 +432,8 @@ describe("pairedBootstrap", () => {
       expect(Math.abs(mean(cells.diffs) - mean(rows.diffs))).toBeLessThan(4 * s * Math.sqrt(2 / 4000));
       expect(Math.abs(sd(rows.diffs) - s)).toBeLessThan((5 * s) / Math.sqrt(4000));
       for (const q of [0.025, 0.25, 0.5, 0.75, 0.975]) {
-        const qc = quantile(Float64Array.from(cells.diffs).sort(), q);
-        const qr = quantile(Float64Array.from(rows.diffs).sort(), q);
+        const qc = quantileSorted(Float64Array.from(cells.diffs).sort(), q);
+        const qr = quantileSorted(Float64Array.from(rows.diffs).sort(), q);
         expect(Math.abs(qc - qr)).toBeLessThan(0.2 * s);
       }
       expect(ks(cells.diffs, rows.diffs)).toBeLessThan(ksCritical(4000, 4000));

@@ -11,6 +11,7 @@ import type { Piscina } from "piscina";
 import { logFactorial, multinomial } from "../core/binomial.js";
 import { SextantError } from "../core/errors.js";
 import { erfc, ndtri } from "../core/normal.js";
+import { quantileSorted } from "../core/quantile.js";
 import { Rng, Stream } from "../core/rng.js";
 import { workerPool } from "../core/worker-pool.js";
 import {
@@ -585,21 +586,13 @@ function summarize(
     valueA,
     valueB,
     meanDiff: sum / p.nBoot,
-    ci: [quantile(sorted, tail), quantile(sorted, 1 - tail)],
+    ci: [quantileSorted(sorted, tail), quantileSorted(sorted, 1 - tail)],
     pValue: against / p.nBoot,
     diffs,
     nBoot: p.nBoot,
     method: p.method,
     greaterIsBetter: p.greaterIsBetter,
   };
-}
-
-/** numpy.quantile's default (linear) on sorted values. */
-export function quantile(sorted: ArrayLike<number>, q: number): number {
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
 /**
