@@ -6,6 +6,7 @@
  */
 import { SextantError } from "../core/errors.js";
 import { quantileSorted } from "../core/quantile.js";
+import { averagePrecision, descendingOrder, rocAuc } from "../core/ranking.js";
 
 export type Labels = ArrayLike<number | boolean>;
 export type Scores = ArrayLike<number>;
@@ -155,14 +156,6 @@ export function matthewsCorrcoef(yTrue: Labels, yPred: Labels): number {
 
 // ------------------------------------------------------------ ranking metrics
 
-/** Indices of `s` sorted by descending score (stable). */
-function descending(s: Float64Array): Uint32Array {
-  const idx = new Uint32Array(s.length);
-  for (let i = 0; i < idx.length; i++) idx[i] = i;
-  idx.sort((a, b) => s[b]! - s[a]! || a - b);
-  return idx;
-}
-
 function bothClasses(t: Uint8Array, what: string): { pos: number; neg: number } {
   let pos = 0;
   for (let i = 0; i < t.length; i++) pos += t[i]!;
@@ -187,18 +180,10 @@ export function rocAucScore(yTrue: Labels, yScore: Scores): number {
   return aucFromArrays(t, s);
 }
 
-/** AUC for checked arrays (the bootstrap's row path calls this per resample). */
-export function aucFromArrays(t: Uint8Array, s: Float64Array, order: Uint32Array = descending(s)): number {
-  const { pos, neg } = bothClasses(t, "ROC AUC");
-  // Trapezoids under the ROC steps; with integer counts every term is exact.
-  const { tps, fps } = thresholdCounts(t, s, order);
-  let sum = 0;
-  for (let k = 0; k < tps.length; k++) {
-    const tpBefore = k === 0 ? 0 : tps[k - 1]!;
-    const fpBefore = k === 0 ? 0 : fps[k - 1]!;
-    sum += ((fps[k]! - fpBefore) * (tpBefore + tps[k]!)) / 2;
-  }
-  return sum / (pos * neg);
+/** ROC AUC of checked arrays, by the one walk of src/core/ranking.ts with unit weights. */
+export function aucFromArrays(t: Uint8Array, s: Float64Array): number {
+  bothClasses(t, "ROC AUC");
+  return rocAuc(t, s);
 }
 
 /**
@@ -213,28 +198,20 @@ export function averagePrecisionScore(yTrue: Labels, yScore: Scores): number {
   return apFromArrays(t, s);
 }
 
-export function apFromArrays(t: Uint8Array, s: Float64Array, order: Uint32Array = descending(s)): number {
-  const { tps, fps, positives } = thresholdCounts(t, s, order);
-  if (positives === 0) return 0;
-  let ap = 0;
-  let prevRecall = 0;
-  for (let k = 0; k < tps.length; k++) {
-    const recall = tps[k]! / positives;
-    ap += (recall - prevRecall) * (tps[k]! / (tps[k]! + fps[k]!));
-    prevRecall = recall;
-  }
-  return ap;
+/** Average precision of checked arrays, by the one walk of src/core/ranking.ts with unit weights. */
+export function apFromArrays(t: Uint8Array, s: Float64Array): number {
+  return averagePrecision(t, s);
 }
 
 /**
  * Cumulative true and false positives at each distinct score, from the highest (scikit-learn's
- * `_binary_clf_curve`): predicting 1 for score ≥ thresholds[k] gives tps[k] and fps[k]. Every
- * threshold-walking metric and curve here is computed from it.
+ * `_binary_clf_curve`): predicting 1 for score ≥ thresholds[k] gives tps[k] and fps[k]. The
+ * curves and the threshold choices are computed from it.
  */
 export function thresholdCounts(
   t: Uint8Array,
   s: Float64Array,
-  order: Uint32Array = descending(s),
+  order: Uint32Array = descendingOrder(s),
 ): { thresholds: Float64Array; tps: Float64Array; fps: Float64Array; positives: number } {
   const thresholds: number[] = [];
   const tps: number[] = [];

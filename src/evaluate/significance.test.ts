@@ -10,7 +10,7 @@ import { SextantError } from "../core/errors.js";
 import { quantileSorted } from "../core/quantile.js";
 import { Rng, Stream } from "../core/rng.js";
 import { CHI2_CRIT_001 } from "../core/testing/chi2.js";
-import { drawWeights, rowMetric, weightedAp, weightedAuc } from "./bootstrap.worker.js";
+import { drawWeights, type RowKernel, rowMetric } from "./bootstrap.worker.js";
 import { averagePrecisionScore, f1Score, rocAucScore } from "./metrics.js";
 import {
   benjaminiHochberg,
@@ -277,22 +277,30 @@ describe("the row path's weighted walks (scikit-learn with sample_weight)", () =
   const ap = bootstrapRows({ yTrue: WY, predsA: WA, predsB: WB, metric: "average_precision" });
   /** The weights by position in A's order. */
   const byPosition = (w: number[]) => Int32Array.from(d.orderA, (row) => w[row]!);
+  /** A row kernel's [A, B] under a weight vector. */
+  const pair = (rows: typeof d, kernel: RowKernel, w: Int32Array) => {
+    const out = new Float64Array(2);
+    expect(rowMetric(rows, kernel, w, new Float64Array(8), out)).toBe(true);
+    return [out[0]!, out[1]!];
+  };
 
-  it("lays the rows out in A's descending order with the tie groups marked", () => {
-    expect(d.tiesA && d.tiesB).toBe(true);
+  it("lays the rows out in A's descending order with the tie groups marked, B's through A's positions", () => {
+    expect(d.a.ties && d.b.ties).toBe(true);
     for (let i = 1; i < d.n; i++) expect(WA[d.orderA[i]!]!).toBeLessThanOrEqual(WA[d.orderA[i - 1]!]!);
     for (let i = 0; i < d.n - 1; i++)
-      expect(d.lastA[i]).toBe(WA[d.orderA[i]!] !== WA[d.orderA[i + 1]!] ? 1 : 0);
+      expect(d.a.last[i]).toBe(WA[d.orderA[i]!] !== WA[d.orderA[i + 1]!] ? 1 : 0);
+    for (let k = 1; k < d.n; k++)
+      expect(WB[d.orderA[d.posB[k]!]!]!).toBeLessThanOrEqual(WB[d.orderA[d.posB[k - 1]!]!]!);
   });
 
   it("computes ROC AUC of a bootstrap weight vector exactly as roc_auc_score(sample_weight=W)", () => {
-    const [a, b] = weightedAuc(d, byPosition(WW));
+    const [a, b] = pair(d, { kind: "auc" }, byPosition(WW));
     expect(a).toBeCloseTo(W_FACTS.aucA, 14);
     expect(b).toBeCloseTo(W_FACTS.aucB, 14);
   });
 
   it("computes average precision of a weight vector as average_precision_score(sample_weight=W)", () => {
-    const [a, b] = weightedAp(ap, byPosition(WW));
+    const [a, b] = pair(ap, { kind: "ap" }, byPosition(WW));
     expect(a).toBeCloseTo(W_FACTS.apA, 14);
     expect(b).toBeCloseTo(W_FACTS.apB, 14);
   });
@@ -312,8 +320,8 @@ describe("the row path's weighted walks (scikit-learn with sample_weight)", () =
 
   it("reduces to the unweighted metrics with unit weights", () => {
     const ones = new Int32Array(d.n).fill(1);
-    expect(weightedAuc(d, ones)[0]).toBeCloseTo(W_FACTS.aucAUnweighted, 14);
-    expect(weightedAp(ap, ones)[1]).toBeCloseTo(W_FACTS.apBUnweighted, 14);
+    expect(pair(d, { kind: "auc" }, ones)[0]).toBeCloseTo(W_FACTS.aucAUnweighted, 14);
+    expect(pair(ap, { kind: "ap" }, ones)[1]).toBeCloseTo(W_FACTS.apBUnweighted, 14);
   });
 });
 

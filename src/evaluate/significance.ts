@@ -12,6 +12,7 @@ import { logFactorial, multinomial } from "../core/binomial.js";
 import { SextantError } from "../core/errors.js";
 import { erfc, ndtri } from "../core/normal.js";
 import { quantileSorted } from "../core/quantile.js";
+import { type Alloc, descendingOrder, rankRows, type TypedArrayCtor } from "../core/ranking.js";
 import { Rng, Stream } from "../core/rng.js";
 import { workerPool } from "../core/worker-pool.js";
 import {
@@ -236,9 +237,7 @@ function drawSeeds(rng: Rng, chunks: number, shared: boolean): Uint32Array {
   return out;
 }
 
-type TypedCtor<T> = { new (n: number): T; new (buf: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number };
-
-function alloc<T>(Ctor: TypedCtor<T>, n: number, shared: boolean): T {
+function alloc<T>(Ctor: TypedArrayCtor<T>, n: number, shared: boolean): T {
   return shared ? new Ctor(new SharedArrayBuffer(n * Ctor.BYTES_PER_ELEMENT)) : new Ctor(n);
 }
 
@@ -256,67 +255,34 @@ function cellFn(m: CellMetric): (c: ConfusionMatrix, zd: number) => number {
   return CELL_METRICS[m] as (c: ConfusionMatrix, zd: number) => number;
 }
 
-/** Descending order of `s`, ties by row (stable). */
-function descending(s: Float64Array): Uint32Array {
-  const idx = new Uint32Array(s.length);
-  for (let i = 0; i < idx.length; i++) idx[i] = i;
-  idx.sort((x, y) => s[y]! - s[x]! || x - y);
-  return idx;
-}
-
 const EPS_LOG = 1e-15;
 
 /** Sorts the rows once and lays out what the row kernels read. */
 function rowData(p: Prepared, shared: boolean): RowData {
   const { n, t, a, b } = p;
-  const orderA = descending(a);
-  const orderB = descending(b);
+  const orderA = descendingOrder(a);
+  const orderB = descendingOrder(b);
+  const put: Alloc = (Ctor, m) => alloc(Ctor, m, shared);
   const d: RowData = {
     n,
     orderA: alloc(Uint32Array, n, shared),
-    yA: alloc(Uint8Array, n, shared),
-    lastA: alloc(Uint8Array, n, shared),
-    tiesA: false,
+    a: rankRows(t, a, orderA, put),
+    b: rankRows(t, b, orderB, put),
     posB: alloc(Uint32Array, n, shared),
-    yB: alloc(Uint8Array, n, shared),
-    lastB: alloc(Uint8Array, n, shared),
-    tiesB: false,
     cell: null,
     lossA: null,
     lossB: null,
-    apAtA: null,
-    apEndA: null,
-    apAtB: null,
-    apEndB: null,
   };
+  d.orderA.set(orderA);
   const rank = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = orderA[i]!;
-    d.orderA[i] = r;
-    d.yA[i] = t[r]!;
-    rank[r] = i;
-    const last = i === n - 1 || a[orderA[i + 1]!] !== a[r];
-    d.lastA[i] = last ? 1 : 0;
-    if (!last) d.tiesA = true;
-  }
-  for (let i = 0; i < n; i++) {
-    const r = orderB[i]!;
-    d.posB[i] = rank[r]!;
-    d.yB[i] = t[r]!;
-    const last = i === n - 1 || b[orderB[i + 1]!] !== b[r];
-    d.lastB[i] = last ? 1 : 0;
-    if (!last) d.tiesB = true;
-  }
+  for (let i = 0; i < n; i++) rank[orderA[i]!] = i;
+  for (let i = 0; i < n; i++) d.posB[i] = rank[orderB[i]!]!;
   if (p.cellMetric !== null) {
     d.cell = alloc(Uint8Array, n, shared);
     for (let i = 0; i < n; i++) {
       const r = orderA[i]!;
       d.cell[i] = t[r]! * 4 + (a[r]! >= p.threshold ? 2 : 0) + (b[r]! >= p.threshold ? 1 : 0);
     }
-  }
-  if (p.name === "average_precision") {
-    [d.apAtA, d.apEndA] = positivesWithGroupEnds(d.yA, d.lastA, shared);
-    [d.apAtB, d.apEndB] = positivesWithGroupEnds(d.yB, d.lastB, shared);
   }
   if (p.name === "log_loss" || p.name === "brier") {
     d.lossA = alloc(Float64Array, n, shared);
@@ -335,33 +301,6 @@ function rowData(p: Prepared, shared: boolean): RowData {
     }
   }
   return d;
-}
-
-/** Indices of the positives along an order, and the index where each one's tie group ends. */
-function positivesWithGroupEnds(
-  y: Uint8Array,
-  last: Uint8Array,
-  shared: boolean,
-): [Uint32Array, Uint32Array] {
-  let m = 0;
-  for (let i = 0; i < y.length; i++) m += y[i]!;
-  const at = alloc(Uint32Array, m, shared);
-  const end = alloc(Uint32Array, m, shared);
-  let k = 0;
-  let groupStart = 0;
-  for (let i = 0; i < y.length; i++) {
-    if (last[i] === 1) {
-      for (let j = groupStart; j <= i; j++) {
-        if (y[j] === 1) {
-          at[k] = j;
-          end[k] = i;
-          k++;
-        }
-      }
-      groupStart = i + 1;
-    }
-  }
-  return [at, end];
 }
 
 /**
@@ -772,11 +711,11 @@ function midranks(v: Float64Array): Float64Array {
   return out;
 }
 
-/** DeLong's structural components of one score vector (Sun & Xu's midrank form). */
-function components(
-  pos: Float64Array,
-  neg: Float64Array,
-): { v10: Float64Array; v01: Float64Array; auc: number } {
+/**
+ * DeLong's structural components of one score vector (Sun & Xu's midrank form). Their mean is the
+ * AUC; the AUC reported is the rank metrics' own ({@link aucFromArrays}), the same to rounding.
+ */
+function components(pos: Float64Array, neg: Float64Array): { v10: Float64Array; v01: Float64Array } {
   const m = pos.length;
   const n = neg.length;
   const all = new Float64Array(m + n);
@@ -787,13 +726,9 @@ function components(
   const ty = midranks(neg);
   const v10 = new Float64Array(m);
   const v01 = new Float64Array(n);
-  let sum = 0;
-  for (let i = 0; i < m; i++) {
-    v10[i] = (tz[i]! - tx[i]!) / n;
-    sum += v10[i]!;
-  }
+  for (let i = 0; i < m; i++) v10[i] = (tz[i]! - tx[i]!) / n;
   for (let j = 0; j < n; j++) v01[j] = 1 - (tz[m + j]! - ty[j]!) / m;
-  return { v10, v01, auc: sum / m };
+  return { v10, v01 };
 }
 
 /** Sample covariance (n − 1 denominator). */
@@ -863,14 +798,16 @@ export function delongTest(
   const variance =
     (cov(A.v10, A.v10) + cov(B.v10, B.v10) - 2 * cov(A.v10, B.v10)) / m +
     (cov(A.v01, A.v01) + cov(B.v01, B.v01) - 2 * cov(A.v01, B.v01)) / n;
-  const diff = B.auc - A.auc;
+  const aucA = aucFromArrays(t, a);
+  const aucB = aucFromArrays(t, b);
+  const diff = aucB - aucA;
   const se = Math.sqrt(Math.max(0, variance));
   let z: number;
   if (se > 0) z = diff / se;
   else z = diff === 0 ? 0 : diff > 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
   const pValue = Math.min(1, erfc(Math.abs(z) / Math.SQRT2));
   const half = -ndtri((1 - level) / 2) * se;
-  return { aucA: A.auc, aucB: B.auc, diff, se, z, pValue, ci: [diff - half, diff + half] };
+  return { aucA, aucB, diff, se, z, pValue, ci: [diff - half, diff + half] };
 }
 
 // ================================================================ multiple comparisons
