@@ -24,8 +24,8 @@ export type RowKernel =
   | { kind: "auc" }
   | { kind: "ap" }
   | { kind: "cells"; metric: CellMetric; zeroDivision: number }
-  /** Mean of a per-row loss; `bothClasses`: a resample with one class is drawn again (log loss). */
-  | { kind: "mean"; bothClasses: boolean };
+  /** Mean of a per-row loss (log loss, Brier score). */
+  | { kind: "mean" };
 
 /** The rows in model A's descending score order, with everything a kernel reads. */
 export interface RowData {
@@ -121,7 +121,7 @@ export function cellsToMatrices(c: ArrayLike<number>): [ConfusionMatrix, Confusi
 
 /**
  * Metric of A and B under one weight vector into `out` [A, B]; false when the resample must be
- * drawn again (one class only, for ROC AUC and log loss). `scratch` holds at least 8 numbers.
+ * drawn again (one class only, for ROC AUC). `scratch` holds at least 8 numbers.
  */
 export function rowMetric(
   d: RowData,
@@ -157,17 +157,13 @@ export function rowMetric(
     case "mean": {
       const la = d.lossA!;
       const lb = d.lossB!;
-      const y = d.a.y;
       let sa = 0;
       let sb = 0;
-      let pos = 0;
       for (let i = 0; i < d.n; i++) {
         const wi = w[i]!;
         sa += wi * la[i]!;
         sb += wi * lb[i]!;
-        pos += wi * y[i]!;
       }
-      if (k.bothClasses && (pos === 0 || pos === d.n)) return false;
       out[0] = sa / d.n;
       out[1] = sb / d.n;
       return true;

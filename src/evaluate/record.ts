@@ -13,11 +13,13 @@ import type { Table } from "../learn/data/table.js";
 import { type BacktestOptions, type BacktestResult, backtest, type RunStarter } from "./backtest.js";
 import type { EvaluationJson } from "./evaluation-json.js";
 import {
+  brierRow,
   CELL_METRICS,
   type CellMetric,
   type ConfusionMatrix,
   calibrationCurve,
   type Labels,
+  logLossRow,
   precisionRecallCurve,
   rocCurve,
   toBinary,
@@ -369,7 +371,7 @@ export function metricsWithCi(
     y[k] = yTrue[order[k]!]!;
     s[k] = scores[order[k]!]!;
   }
-  const needBoth = metrics.some((m, j) => values[j] !== null && (m === "roc_auc" || m === "log_loss"));
+  const needBoth = metrics.some((m, j) => values[j] !== null && m === "roc_auc");
   const samples = metrics.map(() => new Float64Array(nBoot));
   const anyCells = metrics.some((m) => m in CELL_METRICS);
   const w = new Float64Array(n);
@@ -474,16 +476,11 @@ export function weightedMetric(
     case "brier": {
       let sum = 0;
       let tot = 0;
-      const eps = 1e-15;
+      const loss = m === "brier" ? brierRow : logLossRow;
       for (let i = 0; i < n; i++) {
         const wi = w[i]!;
         if (wi === 0) continue;
-        const p = s[i]!;
-        if (m === "brier") sum += wi * (p - y[i]!) ** 2;
-        else {
-          const q = Math.min(1 - eps, Math.max(eps, p));
-          sum -= wi * (y[i] === 1 ? Math.log(q) : Math.log(1 - q));
-        }
+        sum += wi * loss(y[i]!, s[i]!);
         tot += wi;
       }
       return sum / tot;

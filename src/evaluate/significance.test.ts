@@ -11,7 +11,7 @@ import { quantileSorted } from "../core/quantile.js";
 import { Rng, Stream } from "../core/rng.js";
 import { CHI2_CRIT_001 } from "../core/testing/chi2.js";
 import { drawWeights, type RowKernel, rowMetric } from "./bootstrap.worker.js";
-import { averagePrecisionScore, f1Score, rocAucScore } from "./metrics.js";
+import { averagePrecisionScore, f1Score, logLoss, rocAucScore } from "./metrics.js";
 import {
   benjaminiHochberg,
   bootstrapRows,
@@ -309,8 +309,8 @@ describe("the row path's weighted walks (scikit-learn with sample_weight)", () =
     const scratch = new Float64Array(8);
     const out = new Float64Array(2);
     for (const [metric, kind, fact, side] of [
-      ["log_loss", { kind: "mean", bothClasses: true }, W_FACTS.logLossA, 0],
-      ["brier", { kind: "mean", bothClasses: false }, W_FACTS.brierB, 1],
+      ["log_loss", { kind: "mean" }, W_FACTS.logLossA, 0],
+      ["brier", { kind: "mean" }, W_FACTS.brierB, 1],
     ] as const) {
       const rows = bootstrapRows({ yTrue: WY, predsA: WA, predsB: WB, metric });
       expect(rowMetric(rows, kind, byPosition(WW), scratch, out)).toBe(true);
@@ -587,7 +587,6 @@ describe("pairedBootstrap", () => {
     expect(bad({ predsB: [0.1, 0.2] })).toBe("INVALID_ARGUMENT");
     expect(bad({ yTrue: [], predsA: [], predsB: [] })).toBe("INVALID_ARGUMENT");
     expect(bad({ yTrue: [1, 1, 1, 1], metric: "roc_auc" })).toBe("INVALID_ARGUMENT");
-    expect(bad({ yTrue: [0, 0, 0, 0], metric: "log_loss" })).toBe("INVALID_ARGUMENT");
     expect(bad({ yTrue: [0, 2, 1, 0] })).toBe("INVALID_ARGUMENT");
     expect(bad({ predsA: [0.1, Number.NaN, 0.6, 0.4] })).toBe("INVALID_ARGUMENT");
     expect(bad({ predsA: [0.1, 1.5, 0.6, 0.4], metric: "brier" })).toBe("INVALID_ARGUMENT");
@@ -600,6 +599,10 @@ describe("pairedBootstrap", () => {
     expect(bad({ threshold: Number.NaN })).toBe("INVALID_ARGUMENT");
     expect(bad({ threads: 0 })).toBe("INVALID_ARGUMENT");
     expect(bad({ metric: () => Number.NaN })).toBe("INVALID_ARGUMENT");
+    // log loss is defined with one class (scikit-learn's labels=[0, 1]): no resample is drawn again
+    const negatives = pairedBootstrapSync({ ...ok, yTrue: [0, 0, 0, 0], metric: "log_loss", nBoot: 50 });
+    expect(negatives.valueA).toBe(logLoss([0, 0, 0, 0], ok.predsA));
+    expect(negatives.diffs.every((v) => Number.isFinite(v))).toBe(true);
     // with both classes, average precision and the label metrics accept one-class input, as scikit-learn
     expect(
       pairedBootstrapSync({ ...ok, yTrue: [0, 0, 0, 0], metric: "average_precision", nBoot: 5 }).valueA,

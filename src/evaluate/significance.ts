@@ -31,10 +31,14 @@ import {
 import {
   apFromArrays,
   aucFromArrays,
+  brierRow,
+  brierScore,
   CELL_METRICS,
   type CellMetric,
   type ConfusionMatrix,
   type Labels,
+  logLoss,
+  logLossRow,
   type Scores,
   toBinary,
 } from "./metrics.js";
@@ -196,7 +200,7 @@ function prepare(o: PairedBootstrapOptions): Prepared {
   const t = toBinary(o.yTrue, "yTrue");
   const a = checkScores(o.predsA, "predsA", probabilistic);
   const b = checkScores(o.predsB, "predsB", probabilistic);
-  if (name === "roc_auc" || name === "log_loss") {
+  if (name === "roc_auc") {
     let pos = 0;
     for (let i = 0; i < n; i++) pos += t[i]!;
     if (pos === 0 || pos === n) {
@@ -255,8 +259,6 @@ function cellFn(m: CellMetric): (c: ConfusionMatrix, zd: number) => number {
   return CELL_METRICS[m] as (c: ConfusionMatrix, zd: number) => number;
 }
 
-const EPS_LOG = 1e-15;
-
 /** Sorts the rows once and lays out what the row kernels read. */
 function rowData(p: Prepared, shared: boolean): RowData {
   const { n, t, a, b } = p;
@@ -287,13 +289,7 @@ function rowData(p: Prepared, shared: boolean): RowData {
   if (p.name === "log_loss" || p.name === "brier") {
     d.lossA = alloc(Float64Array, n, shared);
     d.lossB = alloc(Float64Array, n, shared);
-    const loss =
-      p.name === "brier"
-        ? (y: number, q: number) => (q - y) ** 2
-        : (y: number, q: number) => {
-            const c = Math.min(1 - EPS_LOG, Math.max(EPS_LOG, q));
-            return y === 1 ? -Math.log(c) : -Math.log(1 - c);
-          };
+    const loss = p.name === "brier" ? brierRow : logLossRow;
     for (let i = 0; i < n; i++) {
       const r = orderA[i]!;
       d.lossA[i] = loss(t[r]!, a[r]!);
@@ -320,7 +316,7 @@ function kernelOf(p: Prepared): RowKernel {
   if (p.cellMetric !== null) return { kind: "cells", metric: p.cellMetric, zeroDivision: p.zeroDivision };
   if (p.name === "roc_auc") return { kind: "auc" };
   if (p.name === "average_precision") return { kind: "ap" };
-  return { kind: "mean", bothClasses: p.name === "log_loss" };
+  return { kind: "mean" };
 }
 
 /** The metric of A and B on the full data. */
@@ -333,14 +329,8 @@ function observed(p: Prepared): [number, number] {
   }
   if (p.name === "roc_auc") return [aucFromArrays(p.t, p.a), aucFromArrays(p.t, p.b)];
   if (p.name === "average_precision") return [apFromArrays(p.t, p.a), apFromArrays(p.t, p.b)];
-  const d = rowData(p, false);
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < p.n; i++) {
-    sa += d.lossA![i]!;
-    sb += d.lossB![i]!;
-  }
-  return [sa / p.n, sb / p.n];
+  if (p.name === "log_loss") return [logLoss(p.t, p.a), logLoss(p.t, p.b)];
+  return [brierScore(p.t, p.a), brierScore(p.t, p.b)];
 }
 
 /** Cell path: nBoot multinomial(n, p̂) draws of the eight joint cells. */
@@ -543,12 +533,13 @@ function summarize(
  * Rank and probabilistic metrics, and custom functions, resample rows ("rows"): per resample a
  * weight vector over the rows, walked over the score orders sorted once; large jobs share the
  * resamples with worker threads. A resample that holds a single class is drawn again for roc_auc
- * and log_loss (they are undefined there, as in scikit-learn); a custom function sees every
- * resample as drawn and receives the labels and raw predictions of the resampled rows.
+ * (undefined there, as in scikit-learn); log loss is defined with one class (scikit-learn's
+ * labels=[0, 1]); a custom function sees every resample as drawn and receives the labels and raw
+ * predictions of the resampled rows.
  *
  * @throws INVALID_ARGUMENT on mismatched lengths, empty input, labels outside {0, 1}, NaN
- *   predictions, probabilities outside [0, 1] (log_loss, brier), one class only (roc_auc,
- *   log_loss), an unknown metric, or a bad nBoot, ci, seed or threshold
+ *   predictions, probabilities outside [0, 1] (log_loss, brier), one class only (roc_auc), an
+ *   unknown metric, or a bad nBoot, ci, seed or threshold
  */
 export async function pairedBootstrap(o: PairedBootstrapOptions): Promise<PairedBootstrapResult> {
   const p = prepare(o);
