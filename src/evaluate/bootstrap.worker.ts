@@ -34,10 +34,10 @@ export interface RowData {
   orderA: Uint32Array;
   /** Model A's rows in its descending score order: the weight vector is indexed by these positions. */
   a: RankedRows;
-  /** Model B's rows in its own descending score order. */
-  b: RankedRows;
+  /** Model B's rows in its own descending score order; null for the bootstrap of one model. */
+  b: RankedRows | null;
   /** Position (in A's order) of the k-th row in B's order: B's walks gather the weights through it. */
-  posB: Uint32Array;
+  posB: Uint32Array | null;
   /** Cell (label·4 + A's prediction·2 + B's prediction) at each position, for cell metrics. */
   cell: Uint8Array | null;
   /** Per-row losses at each position, for mean metrics. */
@@ -120,8 +120,9 @@ export function cellsToMatrices(c: ArrayLike<number>): [ConfusionMatrix, Confusi
 }
 
 /**
- * Metric of A and B under one weight vector into `out` [A, B]; false when the resample must be
- * drawn again (one class only, for ROC AUC). `scratch` holds at least 8 numbers.
+ * Metric of A and B under one weight vector into `out` [A, B] (A's twice without B); false when
+ * the resample must be drawn again (one class only, for ROC AUC). `scratch` holds at least 8
+ * numbers.
  */
 export function rowMetric(
   d: RowData,
@@ -136,14 +137,14 @@ export function rowMetric(
       const pn = scratch[0]! * scratch[1]!;
       if (pn === 0) return false;
       out[0] = sa / pn;
-      out[1] = aucWalk(d.b, w, d.posB, scratch) / pn;
+      out[1] = d.b === null ? out[0]! : aucWalk(d.b, w, d.posB, scratch) / pn;
       return true;
     }
     case "ap": {
       const sa = apWalk(d.a, w, null, scratch);
       const pos = scratch[0]!;
       out[0] = pos === 0 ? 0 : sa / pos;
-      out[1] = pos === 0 ? 0 : apWalk(d.b, w, d.posB, scratch) / pos;
+      out[1] = pos === 0 || d.b === null ? out[0]! : apWalk(d.b, w, d.posB, scratch) / pos;
       return true;
     }
     case "cells": {
@@ -156,7 +157,7 @@ export function rowMetric(
     }
     case "mean": {
       const la = d.lossA!;
-      const lb = d.lossB!;
+      const lb = d.lossB ?? la;
       let sa = 0;
       let sb = 0;
       for (let i = 0; i < d.n; i++) {

@@ -285,12 +285,12 @@ describe("the row path's weighted walks (scikit-learn with sample_weight)", () =
   };
 
   it("lays the rows out in A's descending order with the tie groups marked, B's through A's positions", () => {
-    expect(d.a.ties && d.b.ties).toBe(true);
+    expect(d.a.ties && d.b!.ties).toBe(true);
     for (let i = 1; i < d.n; i++) expect(WA[d.orderA[i]!]!).toBeLessThanOrEqual(WA[d.orderA[i - 1]!]!);
     for (let i = 0; i < d.n - 1; i++)
       expect(d.a.last[i]).toBe(WA[d.orderA[i]!] !== WA[d.orderA[i + 1]!] ? 1 : 0);
     for (let k = 1; k < d.n; k++)
-      expect(WB[d.orderA[d.posB[k]!]!]!).toBeLessThanOrEqual(WB[d.orderA[d.posB[k - 1]!]!]!);
+      expect(WB[d.orderA[d.posB![k]!]!]!).toBeLessThanOrEqual(WB[d.orderA[d.posB![k - 1]!]!]!);
   });
 
   it("computes ROC AUC of a bootstrap weight vector exactly as roc_auc_score(sample_weight=W)", () => {

@@ -2,6 +2,8 @@
  * Is model B really better than model A on the same rows? Paired bootstrap with a percentile
  * confidence interval, McNemar's test on the discordant pairs, DeLong's test for two correlated
  * ROC AUCs, and Holm / Benjamini–Hochberg adjustment when several candidates are compared at once.
+ * The same bootstrap engine gives one model's metric its interval (`bootstrap`: the evaluation
+ * record's intervals).
  *
  * Conventions: a difference is always B − A; labels are 0/1; label metrics threshold the
  * predictions (score ≥ threshold → 1, so 0/1 predictions pass through unchanged).
@@ -70,12 +72,8 @@ export type BootstrapMetricName = (typeof BOOTSTRAP_METRICS)[number];
  */
 export type MetricFn = (yTrue: Uint8Array, preds: Float64Array) => number;
 
-export interface PairedBootstrapOptions {
-  yTrue: Labels;
-  /** Predictions of the reference model A: scores, probabilities or 0/1 labels. */
-  predsA: Scores;
-  /** Predictions of the candidate model B. */
-  predsB: Scores;
+/** What the bootstrap of one model and the paired bootstrap of two share. */
+export interface BootstrapSettings {
   metric: BootstrapMetricName | MetricFn;
   /** Resamples (default 10,000). */
   nBoot?: number;
@@ -88,17 +86,45 @@ export interface PairedBootstrapOptions {
   /** For precision, recall and F1 (scikit-learn's zero_division; default 0). */
   zeroDivision?: 0 | 1;
   /**
-   * Whether a larger metric is better (default: true, except log_loss and brier). The p-value
-   * counts the resamples where B is not better.
-   */
-  greaterIsBetter?: boolean;
-  /**
    * "cells" resamples the joint confusion cells (only for label metrics), "rows" resamples rows;
    * "auto" (default) takes cells whenever the metric allows it.
    */
   method?: "auto" | "cells" | "rows";
   /** Threads for the row path (default: all cores); the result does not depend on it. */
   threads?: number;
+}
+
+export interface PairedBootstrapOptions extends BootstrapSettings {
+  yTrue: Labels;
+  /** Predictions of the reference model A: scores, probabilities or 0/1 labels. */
+  predsA: Scores;
+  /** Predictions of the candidate model B. */
+  predsB: Scores;
+  /**
+   * Whether a larger metric is better (default: true, except log_loss and brier). The p-value
+   * counts the resamples where B is not better.
+   */
+  greaterIsBetter?: boolean;
+}
+
+/** One model's metric with a percentile interval: {@link bootstrap}. */
+export interface BootstrapOptions extends BootstrapSettings {
+  yTrue: Labels;
+  /** The model's predictions: scores, probabilities or 0/1 labels. */
+  preds: Scores;
+}
+
+export interface BootstrapResult {
+  /** The metric's name, or "custom". */
+  metric: string;
+  /** The metric on the full data. */
+  value: number;
+  /** Percentile interval of the resampled values (numpy's linear interpolation). */
+  ci: [number, number];
+  /** The resampled values, in resample order. */
+  samples: Float64Array;
+  nBoot: number;
+  method: "cells" | "rows";
 }
 
 export interface PairedBootstrapResult {
@@ -136,7 +162,9 @@ interface Prepared {
   name: string;
   t: Uint8Array;
   a: Float64Array;
+  /** Model B's predictions; A's own for the bootstrap of one model (`paired` false). */
   b: Float64Array;
+  paired: boolean;
   n: number;
   nBoot: number;
   level: number;
@@ -164,12 +192,27 @@ function checkScores(s: Scores, name: string, probabilities: boolean): Float64Ar
   return out;
 }
 
-function prepare(o: PairedBootstrapOptions): Prepared {
+/**
+ * Checks and lays out a bootstrap's input: two models' predictions for the paired bootstrap, one
+ * (`predsB` null) for the bootstrap of one model.
+ */
+function prepare(
+  o: BootstrapSettings & { yTrue: Labels; greaterIsBetter?: boolean },
+  predsA: Scores,
+  predsB: Scores | null,
+): Prepared {
   const n = o.yTrue.length;
-  if (o.predsA.length !== n || o.predsB.length !== n) {
+  if (predsB === null) {
+    if (predsA.length !== n) {
+      throw bad(`yTrue has ${n} values and preds ${predsA.length}; they must match`, {
+        yTrue: n,
+        preds: predsA.length,
+      });
+    }
+  } else if (predsA.length !== n || predsB.length !== n) {
     throw bad(
-      `yTrue, predsA and predsB have ${n}, ${o.predsA.length} and ${o.predsB.length} values; they must match`,
-      { yTrue: n, predsA: o.predsA.length, predsB: o.predsB.length },
+      `yTrue, predsA and predsB have ${n}, ${predsA.length} and ${predsB.length} values; they must match`,
+      { yTrue: n, predsA: predsA.length, predsB: predsB.length },
     );
   }
   if (n === 0) throw bad("empty input: the bootstrap needs at least one row");
@@ -198,8 +241,8 @@ function prepare(o: PairedBootstrapOptions): Prepared {
   }
   const probabilistic = name === "log_loss" || name === "brier";
   const t = toBinary(o.yTrue, "yTrue");
-  const a = checkScores(o.predsA, "predsA", probabilistic);
-  const b = checkScores(o.predsB, "predsB", probabilistic);
+  const a = checkScores(predsA, predsB === null ? "preds" : "predsA", probabilistic);
+  const b = predsB === null ? a : checkScores(predsB, "predsB", probabilistic);
   if (name === "roc_auc") {
     let pos = 0;
     for (let i = 0; i < n; i++) pos += t[i]!;
@@ -221,6 +264,7 @@ function prepare(o: PairedBootstrapOptions): Prepared {
     t,
     a,
     b,
+    paired: predsB !== null,
     n,
     nBoot,
     level,
@@ -259,26 +303,30 @@ function cellFn(m: CellMetric): (c: ConfusionMatrix, zd: number) => number {
   return CELL_METRICS[m] as (c: ConfusionMatrix, zd: number) => number;
 }
 
-/** Sorts the rows once and lays out what the row kernels read. */
+/** Sorts the rows once and lays out what the row kernels read (B's side only when paired). */
 function rowData(p: Prepared, shared: boolean): RowData {
   const { n, t, a, b } = p;
   const orderA = descendingOrder(a);
-  const orderB = descendingOrder(b);
   const put: Alloc = (Ctor, m) => alloc(Ctor, m, shared);
   const d: RowData = {
     n,
     orderA: alloc(Uint32Array, n, shared),
     a: rankRows(t, a, orderA, put),
-    b: rankRows(t, b, orderB, put),
-    posB: alloc(Uint32Array, n, shared),
+    b: null,
+    posB: null,
     cell: null,
     lossA: null,
     lossB: null,
   };
   d.orderA.set(orderA);
-  const rank = new Uint32Array(n);
-  for (let i = 0; i < n; i++) rank[orderA[i]!] = i;
-  for (let i = 0; i < n; i++) d.posB[i] = rank[orderB[i]!]!;
+  if (p.paired) {
+    const orderB = descendingOrder(b);
+    d.b = rankRows(t, b, orderB, put);
+    const rank = new Uint32Array(n);
+    for (let i = 0; i < n; i++) rank[orderA[i]!] = i;
+    d.posB = alloc(Uint32Array, n, shared);
+    for (let i = 0; i < n; i++) d.posB[i] = rank[orderB[i]!]!;
+  }
   if (p.cellMetric !== null) {
     d.cell = alloc(Uint8Array, n, shared);
     for (let i = 0; i < n; i++) {
@@ -287,14 +335,14 @@ function rowData(p: Prepared, shared: boolean): RowData {
     }
   }
   if (p.name === "log_loss" || p.name === "brier") {
-    d.lossA = alloc(Float64Array, n, shared);
-    d.lossB = alloc(Float64Array, n, shared);
     const loss = p.name === "brier" ? brierRow : logLossRow;
-    for (let i = 0; i < n; i++) {
-      const r = orderA[i]!;
-      d.lossA[i] = loss(t[r]!, a[r]!);
-      d.lossB[i] = loss(t[r]!, b[r]!);
-    }
+    const perRow = (s: Float64Array) => {
+      const out = alloc(Float64Array, n, shared);
+      for (let i = 0; i < n; i++) out[i] = loss(t[orderA[i]!]!, s[orderA[i]!]!);
+      return out;
+    };
+    d.lossA = perRow(a);
+    if (p.paired) d.lossB = perRow(b);
   }
   return d;
 }
@@ -309,7 +357,7 @@ export function bootstrapRows(
     metric: BootstrapMetricName;
   },
 ): RowData {
-  return rowData(prepare({ ...o, seed: 0 }), false);
+  return rowData(prepare({ ...o, seed: 0 }, o.predsA, o.predsB), false);
 }
 
 function kernelOf(p: Prepared): RowKernel {
@@ -319,18 +367,31 @@ function kernelOf(p: Prepared): RowKernel {
   return { kind: "mean" };
 }
 
+/** The metric of one model's predictions on the full data. */
+function fullValue(p: Prepared, s: Float64Array): number {
+  if (p.fn) return p.fn(p.t, s);
+  if (p.cellMetric !== null) {
+    const c: ConfusionMatrix = { tp: 0, fp: 0, tn: 0, fn: 0 };
+    for (let i = 0; i < p.n; i++) {
+      const pred = s[i]! >= p.threshold;
+      if (p.t[i] === 1) {
+        if (pred) c.tp++;
+        else c.fn++;
+      } else if (pred) c.fp++;
+      else c.tn++;
+    }
+    return cellFn(p.cellMetric)(c, p.zeroDivision);
+  }
+  if (p.name === "roc_auc") return aucFromArrays(p.t, s);
+  if (p.name === "average_precision") return apFromArrays(p.t, s);
+  if (p.name === "log_loss") return logLoss(p.t, s);
+  return brierScore(p.t, s);
+}
+
 /** The metric of A and B on the full data. */
 function observed(p: Prepared): [number, number] {
-  if (p.fn) return [p.fn(p.t, p.a), p.fn(p.t, p.b)];
-  if (p.cellMetric !== null) {
-    const [A, B] = cellsToMatrices(jointCells(p));
-    const f = cellFn(p.cellMetric);
-    return [f(A, p.zeroDivision), f(B, p.zeroDivision)];
-  }
-  if (p.name === "roc_auc") return [aucFromArrays(p.t, p.a), aucFromArrays(p.t, p.b)];
-  if (p.name === "average_precision") return [apFromArrays(p.t, p.a), apFromArrays(p.t, p.b)];
-  if (p.name === "log_loss") return [logLoss(p.t, p.a), logLoss(p.t, p.b)];
-  return [brierScore(p.t, p.a), brierScore(p.t, p.b)];
+  const va = fullValue(p, p.a);
+  return [va, p.paired ? fullValue(p, p.b) : va];
 }
 
 /** Cell path: nBoot multinomial(n, p̂) draws of the eight joint cells. */
@@ -373,12 +434,12 @@ function runCustom(p: Prepared, fn: MetricFn): [Float64Array, Float64Array] {
         for (let m = w[i]!; m > 0; m--) {
           yr[k] = p.t[row]!;
           ar[k] = p.a[row]!;
-          br[k] = p.b[row]!;
+          if (p.paired) br[k] = p.b[row]!;
           k++;
         }
       }
       const va = fn(yr, ar);
-      const vb = fn(yr, br);
+      const vb = p.paired ? fn(yr, br) : va;
       if (typeof va !== "number" || typeof vb !== "number" || Number.isNaN(va) || Number.isNaN(vb)) {
         throw bad(
           `the custom metric returned ${String(va)} and ${String(vb)} on resample ${r}: it must return numbers`,
@@ -492,6 +553,13 @@ async function runRowsParallel(p: Prepared, threads: number): Promise<[Float64Ar
   return [task.outA, task.outB];
 }
 
+/** The percentile interval of resampled values at the level asked. */
+function percentileCi(p: Prepared, values: Float64Array): [number, number] {
+  const sorted = Float64Array.from(values).sort();
+  const tail = (1 - p.level) / 2;
+  return [quantileSorted(sorted, tail), quantileSorted(sorted, 1 - tail)];
+}
+
 function summarize(
   p: Prepared,
   valueA: number,
@@ -508,20 +576,34 @@ function summarize(
     sum += d;
     if (p.greaterIsBetter ? d <= 0 : d >= 0) against++;
   }
-  const sorted = Float64Array.from(diffs).sort();
-  const tail = (1 - p.level) / 2;
   return {
     metric: p.name,
     valueA,
     valueB,
     meanDiff: sum / p.nBoot,
-    ci: [quantileSorted(sorted, tail), quantileSorted(sorted, 1 - tail)],
+    ci: percentileCi(p, diffs),
     pValue: against / p.nBoot,
     diffs,
     nBoot: p.nBoot,
     method: p.method,
     greaterIsBetter: p.greaterIsBetter,
   };
+}
+
+/** The resampled metric of A and of B: the cell path, a custom metric's rows, or the row kernels. */
+async function resample(p: Prepared, threads: number): Promise<[Float64Array, Float64Array]> {
+  if (p.method === "cells") return runCells(p);
+  if (p.fn) return runCustom(p, p.fn);
+  if (threads > 1 && p.n * p.nBoot >= PARALLEL_MIN_WORK && Math.ceil(p.nBoot / CHUNK) > 1) {
+    return runRowsParallel(p, threads);
+  }
+  return runRowsHere(p);
+}
+
+/** {@link resample} on the calling thread. */
+function resampleHere(p: Prepared, threads: number | undefined): [Float64Array, Float64Array] {
+  if (threads !== undefined) resolveThreads(threads);
+  return p.method === "cells" ? runCells(p) : p.fn ? runCustom(p, p.fn) : runRowsHere(p);
 }
 
 /**
@@ -542,25 +624,45 @@ function summarize(
  *   unknown metric, or a bad nBoot, ci, seed or threshold
  */
 export async function pairedBootstrap(o: PairedBootstrapOptions): Promise<PairedBootstrapResult> {
-  const p = prepare(o);
+  const p = prepare(o, o.predsA, o.predsB);
   const threads = resolveThreads(o.threads);
   const [va, vb] = observed(p);
-  let out: [Float64Array, Float64Array];
-  if (p.method === "cells") out = runCells(p);
-  else if (p.fn) out = runCustom(p, p.fn);
-  else if (threads > 1 && p.n * p.nBoot >= PARALLEL_MIN_WORK && Math.ceil(p.nBoot / CHUNK) > 1) {
-    out = await runRowsParallel(p, threads);
-  } else out = runRowsHere(p);
-  return summarize(p, va, vb, out[0], out[1]);
+  const [outA, outB] = await resample(p, threads);
+  return summarize(p, va, vb, outA, outB);
 }
 
 /** {@link pairedBootstrap} on the calling thread only; the same result for the same seed. */
 export function pairedBootstrapSync(o: PairedBootstrapOptions): PairedBootstrapResult {
-  const p = prepare(o);
-  if (o.threads !== undefined) resolveThreads(o.threads);
+  const p = prepare(o, o.predsA, o.predsB);
   const [va, vb] = observed(p);
-  const out = p.method === "cells" ? runCells(p) : p.fn ? runCustom(p, p.fn) : runRowsHere(p);
-  return summarize(p, va, vb, out[0], out[1]);
+  const [outA, outB] = resampleHere(p, o.threads);
+  return summarize(p, va, vb, outA, outB);
+}
+
+function single(p: Prepared, value: number, samples: Float64Array): BootstrapResult {
+  return { metric: p.name, value, ci: percentileCi(p, samples), samples, nBoot: p.nBoot, method: p.method };
+}
+
+/**
+ * One model's metric with a percentile bootstrap interval: the paired bootstrap's engine (its cell
+ * path, row kernels, seeding and threads) run on one model's predictions. The evaluation record's
+ * intervals are these.
+ * @throws INVALID_ARGUMENT as {@link pairedBootstrap}
+ */
+export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
+  const p = prepare(o, o.preds, null);
+  const threads = resolveThreads(o.threads);
+  const [value] = observed(p);
+  const [samples] = await resample(p, threads);
+  return single(p, value, samples);
+}
+
+/** {@link bootstrap} on the calling thread only; the same result for the same seed. */
+export function bootstrapSync(o: BootstrapOptions): BootstrapResult {
+  const p = prepare(o, o.preds, null);
+  const [value] = observed(p);
+  const [samples] = resampleHere(p, o.threads);
+  return single(p, value, samples);
 }
 
 // ---------------------------------------------------------------- worker pool
