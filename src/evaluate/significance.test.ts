@@ -14,7 +14,9 @@ import { drawWeights, type RowKernel, rowMetric } from "./bootstrap.worker.js";
 import { averagePrecisionScore, f1Score, logLoss, rocAucScore } from "./metrics.js";
 import {
   benjaminiHochberg,
+  bootstrap,
   bootstrapRows,
+  bootstrapSync,
   delongTest,
   discordantPairs,
   holm,
@@ -389,6 +391,47 @@ describe("pairedBootstrap", () => {
     } finally {
       parallelTuning.callerWorks = true;
     }
+  });
+
+  it("bootstraps one model with the same engine: its resamples are model A's, on any thread count", async () => {
+    const { y: y2, a: a2, b: b2 } = synth(2000, 8);
+    // B = the labels scores 1 on every resample, so the paired differences are 1 − A's resamples
+    for (const metric of ["roc_auc", "average_precision"] as const) {
+      const o = { yTrue: y2, preds: a2, metric, nBoot: 2500, seed: 21 };
+      const here = bootstrapSync(o);
+      const two = await bootstrap({ ...o, threads: 2 });
+      expect(two.samples).toEqual(here.samples);
+      expect(here.value).toBe(metric === "roc_auc" ? rocAucScore(y2, a2) : averagePrecisionScore(y2, a2));
+      const paired = pairedBootstrapSync({ ...o, predsA: a2, predsB: y2 });
+      here.samples.forEach((v, k) => {
+        expect(v).toBeCloseTo(1 - paired.diffs[k]!, 14);
+      });
+      const sorted = Float64Array.from(here.samples).sort();
+      expect(here.ci).toEqual([quantileSorted(sorted, 0.025), quantileSorted(sorted, 0.975)]);
+    }
+    // a custom metric and the cell path, one model
+    const f1 = bootstrapSync({ yTrue: y2, preds: b2, metric: "f1", nBoot: 300, seed: 4 });
+    expect(f1.method).toBe("cells");
+    expect(f1.value).toBe(
+      f1Score(
+        y2,
+        Array.from(b2, (v) => (v >= 0.5 ? 1 : 0)),
+      ),
+    );
+    const fn = bootstrapSync({
+      yTrue: y2,
+      preds: b2,
+      metric: (t, p) => rocAucScore(t, p),
+      nBoot: 50,
+      seed: 4,
+    });
+    const auc = bootstrapSync({ yTrue: y2, preds: b2, metric: "roc_auc", nBoot: 50, seed: 4 });
+    fn.samples.forEach((v, k) => {
+      expect(v).toBeCloseTo(auc.samples[k]!, 12);
+    });
+    expect(code(() => bootstrapSync({ yTrue: [1, 0], preds: [0.5], metric: "f1", seed: 1 }))).toBe(
+      "INVALID_ARGUMENT",
+    );
   });
 
   it("a custom function sees exactly the built-in row resamples (ROC AUC, average precision)", () => {
