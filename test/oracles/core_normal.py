@@ -4,7 +4,8 @@ of an interval Φ(b) − Φ(a) (SciPy has no accurate form of it in the tails) a
 log Φ (SciPy's ndtri_exp is 1.8e-14 off at y = -1e4: -141.37983987312978 against mpmath's
 -141.37983987312716; both are printed).
 
-Run: /usr/bin/python3 test/oracles/core_normal.py  (SciPy 1.10.1, mpmath 1.2.1 when last run)
+Run: /usr/bin/python3 test/oracles/core_normal.py  (SciPy 1.10.1, mpmath 1.2.1 when last run); its
+JSON is src/core/testing/normal.fixture.ts.
 """
 import json
 
