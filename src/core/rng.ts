@@ -5,8 +5,9 @@ import type { JumpableRandomGenerator } from "pure-rand/types/JumpableRandomGene
 import { SextantError } from "./errors.js";
 
 /**
- * A seeded pseudo-random generator (xoroshiro128+). The same seed gives the same sequence on
- * every platform. Library code takes one of these instead of calling `Math.random()`.
+ * A seeded pseudo-random generator (xoroshiro128+, from pure-rand). The same seed gives the same
+ * sequence on every platform. Library code takes one of these instead of calling `Math.random()`;
+ * hot loops and worker threads take a {@link Stream} of the same generator from it.
  */
 export class Rng {
   readonly seed: number;
@@ -82,6 +83,43 @@ export class Rng {
     this.#g.jump();
     this.#spare = undefined;
     return child;
+  }
+
+  /**
+   * The state of an independent {@link Stream}, as {@link fork} derives one: the stream takes the
+   * current state, this generator jumps ahead 2^64 draws. Four 32-bit words, so that a worker
+   * thread can be handed it in shared memory.
+   */
+  streamState(): number[] {
+    const state = [...this.#g.getState()];
+    this.#g.jump();
+    this.#spare = undefined;
+    return state;
+  }
+}
+
+/**
+ * The Rng's generator without its methods' checks, for hot loops: 32-bit words, and doubles in
+ * [0, 1) drawn exactly as {@link Rng.random} draws them. Made from {@link Rng.streamState}.
+ */
+export class Stream {
+  readonly #g: JumpableRandomGenerator;
+
+  constructor(state: ArrayLike<number>) {
+    const words = Array.from({ length: 4 }, (_, i) => state[i]! | 0);
+    // xoroshiro128+ must not start from the all-zero state
+    if ((words[0]! | words[1]! | words[2]! | words[3]!) === 0) words[0] = 1;
+    this.#g = xoroshiro128plusFromState(words);
+  }
+
+  /** A uniform 32-bit unsigned integer. */
+  next32(): number {
+    return this.#g.next() >>> 0;
+  }
+
+  /** A uniform double in [0, 1) with 53 random bits. */
+  random(): number {
+    return uniformFloat64(this.#g);
   }
 }
 

@@ -5,14 +5,15 @@
  * A row resample is a vector of bootstrap weights W (how many times each row was drawn; the
  * weights sum to n). The rows are put once in descending order of model A's score, so W is
  * indexed by that position: model A's curve is a sequential walk over W, model B's a walk over W
- * gathered through B's own order. Tied scores form groups that enter the curve together, as in
- * scikit-learn's ROC and precision-recall curves; a row with weight 0 is absent, as scikit-learn
- * drops zero-weight samples.
+ * gathered through B's own order — the rank metrics' walks of src/core/ranking.ts, which also
+ * compute them on the full data.
  *
- * The resamples are cut into fixed chunks, each with its own generator state drawn up front from
- * the caller's seeded Rng, and each resample writes its own slot: the result does not depend on
- * how many threads ran, nor on which thread took which chunk.
+ * The resamples are cut into fixed chunks, each with its own stream of the seeded Rng's generator
+ * (an Rng.streamState, drawn up front), and each resample writes its own slot: the result does not
+ * depend on how many threads ran, nor on which thread took which chunk.
  */
+import { apWalk, aucWalk, type RankedRows } from "../core/ranking.js";
+import { Stream } from "../core/rng.js";
 import { CELL_METRICS, type CellMetric, type ConfusionMatrix } from "./metrics.js";
 
 /** Resamples per chunk (a unit of work and of seeding). */
@@ -23,77 +24,25 @@ export type RowKernel =
   | { kind: "auc" }
   | { kind: "ap" }
   | { kind: "cells"; metric: CellMetric; zeroDivision: number }
-  /** Mean of a per-row loss; `bothClasses`: a resample with one class is drawn again (log loss). */
-  | { kind: "mean"; bothClasses: boolean };
+  /** Mean of a per-row loss (log loss, Brier score). */
+  | { kind: "mean" };
 
 /** The rows in model A's descending score order, with everything a kernel reads. */
 export interface RowData {
   n: number;
-  /** Row index (in the caller's input) at each position. */
+  /** Row index (in the caller's input) at each position of A's order. */
   orderA: Uint32Array;
-  /** Label at each position. */
-  yA: Uint8Array;
-  /** 1 where a position ends a group of tied A scores. */
-  lastA: Uint8Array;
-  tiesA: boolean;
-  /** Position (in A's order) of the k-th row in B's descending score order. */
-  posB: Uint32Array;
-  /** Label of the k-th row in B's order. */
-  yB: Uint8Array;
-  lastB: Uint8Array;
-  tiesB: boolean;
+  /** Model A's rows in its descending score order: the weight vector is indexed by these positions. */
+  a: RankedRows;
+  /** Model B's rows in its own descending score order; null for the bootstrap of one model. */
+  b: RankedRows | null;
+  /** Position (in A's order) of the k-th row in B's order: B's walks gather the weights through it. */
+  posB: Uint32Array | null;
   /** Cell (label·4 + A's prediction·2 + B's prediction) at each position, for cell metrics. */
   cell: Uint8Array | null;
   /** Per-row losses at each position, for mean metrics. */
   lossA: Float64Array | null;
   lossB: Float64Array | null;
-  /**
-   * For average precision: the positives' positions in A's order and where each one's tie group
-   * ends; the same as indices into B's order.
-   */
-  apAtA: Uint32Array | null;
-  apEndA: Uint32Array | null;
-  apAtB: Uint32Array | null;
-  apEndB: Uint32Array | null;
-}
-
-/** xoshiro128** state: four 32-bit words, not all zero. */
-export class Stream {
-  s0: number;
-  s1: number;
-  s2: number;
-  s3: number;
-
-  constructor(words: ArrayLike<number>) {
-    this.s0 = words[0]! | 0;
-    this.s1 = words[1]! | 0;
-    this.s2 = words[2]! | 0;
-    this.s3 = words[3]! | 0;
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
-  }
-
-  /** Uniform 32-bit unsigned integer. */
-  next32(): number {
-    const s1 = this.s1;
-    const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-    const t = s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    return r;
-  }
-
-  /** Uniform double in [0, 1) with 53 random bits. */
-  random(): number {
-    return ((this.next32() >>> 5) * 67108864 + (this.next32() >>> 6)) / 9007199254740992;
-  }
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
 }
 
 const TWO32 = 4294967296;
@@ -112,22 +61,10 @@ export function drawWeights(st: Stream, w: Int32Array, n: number): void {
 }
 
 function drawSmall(st: Stream, w: Int32Array, n: number): void {
-  // the generator state lives in locals through the hot loop
-  let s0 = st.s0;
-  let s1 = st.s1;
-  let s2 = st.s2;
-  let s3 = st.s3;
   const reject = 65536 % n;
   let j = 0;
   while (j < n) {
-    const x = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-    const t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = (s3 << 11) | (s3 >>> 21);
+    const x = st.next32();
     const lo = (x & 0xffff) * n; // < 2^32
     if ((lo & 0xffff) >= reject) {
       w[lo >>> 16]!++;
@@ -141,10 +78,6 @@ function drawSmall(st: Stream, w: Int32Array, n: number): void {
       }
     }
   }
-  st.s0 = s0;
-  st.s1 = s1;
-  st.s2 = s2;
-  st.s3 = s3;
 }
 
 function drawMedium(st: Stream, w: Int32Array, n: number): void {
@@ -159,255 +92,6 @@ function drawMedium(st: Stream, w: Int32Array, n: number): void {
       }
     }
   }
-}
-
-/**
- * Weighted ROC AUC walk over A's order: returns Σ over negatives of weight × (positive weight
- * above + half the tied positive weight), and leaves the class weights in `tot` [pos, neg].
- */
-export function aucWalkA(d: RowData, w: Int32Array, tot: Float64Array): number {
-  // branchless: the labels in score order are too irregular for the branch predictor
-  const y = d.yA;
-  const n = d.n;
-  let above = 0;
-  let all = 0;
-  let sum = 0;
-  if (!d.tiesA) {
-    for (let i = 0; i < n; i++) {
-      const wi = w[i]!;
-      const pw = wi * y[i]!;
-      all += wi;
-      sum += (wi - pw) * above;
-      above += pw;
-    }
-  } else {
-    const last = d.lastA;
-    let gp = 0;
-    let gn = 0;
-    for (let i = 0; i < n; i++) {
-      const wi = w[i]!;
-      const pw = wi * y[i]!;
-      gp += pw;
-      gn += wi - pw;
-      all += wi;
-      const l = last[i]!;
-      sum += l * gn * (above + gp * 0.5);
-      above += l * gp;
-      gp *= 1 - l;
-      gn *= 1 - l;
-    }
-  }
-  tot[0] = above;
-  tot[1] = all - above;
-  return sum;
-}
-
-/** The same walk over B's order, the weights gathered through `posB`. */
-export function aucWalkB(d: RowData, w: Int32Array): number {
-  const y = d.yB;
-  const at = d.posB;
-  const n = d.n;
-  let above = 0;
-  let sum = 0;
-  if (!d.tiesB) {
-    for (let i = 0; i < n; i++) {
-      const wi = w[at[i]!]!;
-      const pw = wi * y[i]!;
-      sum += (wi - pw) * above;
-      above += pw;
-    }
-  } else {
-    const last = d.lastB;
-    let gp = 0;
-    let gn = 0;
-    for (let i = 0; i < n; i++) {
-      const wi = w[at[i]!]!;
-      const pw = wi * y[i]!;
-      gp += pw;
-      gn += wi - pw;
-      const l = last[i]!;
-      sum += l * gn * (above + gp * 0.5);
-      above += l * gp;
-      gp *= 1 - l;
-      gn *= 1 - l;
-    }
-  }
-  return sum;
-}
-
-/** Per-thread scratch: prefix sums of all and of positive weight (integers), and 1/k for k ≤ n. */
-let cumAll = new Int32Array(0);
-let cumPos = new Int32Array(0);
-let inverse = new Float64Array(1);
-
-function scratchFor(n: number): void {
-  if (cumAll.length < n) {
-    cumAll = new Int32Array(n);
-    cumPos = new Int32Array(n);
-    inverse = new Float64Array(n + 1);
-    for (let k = 1; k <= n; k++) inverse[k] = 1 / k;
-  }
-}
-
-/*
- * Weighted average precision as scikit-learn sums it — Σ over tie groups from the top of
- * (Rₖ − Rₖ₋₁)·Pₖ — in two passes: prefix sums of all and positive weight along the order, then
- * each positive adds its weight times the precision where its tie group ends. The weights are
- * integers, so the precision's denominator (the weight so far) is too, and its reciprocal comes
- * from a table: no division and no branch on the labels. A group reached with no weight yet adds
- * nothing (its positives weigh 0; 1/0 is stored as 0). Each pass is its own function with one
- * loop, so that each is optimized with its own type feedback.
- */
-
-/** Prefix sums along A's order; returns the positive weight. */
-function prefixA(n: number, y: Uint8Array, w: Int32Array, ca: Int32Array, cp: Int32Array): number {
-  let all = 0;
-  let tp = 0;
-  for (let i = 0; i < n; i++) {
-    const wi = w[i]!;
-    all = (all + wi) | 0;
-    tp = (tp + wi * y[i]!) | 0;
-    ca[i] = all;
-    cp[i] = tp;
-  }
-  return tp;
-}
-
-/** Prefix sums along B's order (weights gathered through `pb`); returns the positive weight. */
-function prefixB(
-  n: number,
-  y: Uint8Array,
-  w: Int32Array,
-  pb: Uint32Array,
-  ca: Int32Array,
-  cp: Int32Array,
-): number {
-  let all = 0;
-  let tp = 0;
-  for (let i = 0; i < n; i++) {
-    const wi = w[pb[i]!]!;
-    all = (all + wi) | 0;
-    tp = (tp + wi * y[i]!) | 0;
-    ca[i] = all;
-    cp[i] = tp;
-  }
-  return tp;
-}
-
-/** Prefix sums of all weight only (enough without ties), along A's order; returns the positive weight. */
-function prefixAllA(n: number, y: Uint8Array, w: Int32Array, ca: Int32Array): number {
-  let all = 0;
-  let tp = 0;
-  for (let i = 0; i < n; i++) {
-    const wi = w[i]!;
-    all = (all + wi) | 0;
-    tp = (tp + wi * y[i]!) | 0;
-    ca[i] = all;
-  }
-  return tp;
-}
-
-/** The same along B's order. */
-function prefixAllB(n: number, w: Int32Array, pb: Uint32Array, ca: Int32Array): void {
-  let all = 0;
-  for (let i = 0; i < n; i++) {
-    all = (all + w[pb[i]!]!) | 0;
-    ca[i] = all;
-  }
-}
-
-/** Σ over positives of weight × precision, without ties (each row its own group), in A's order. */
-function apPositivesA(at: Uint32Array, w: Int32Array, ca: Int32Array, inv: Float64Array): number {
-  let run = 0;
-  let ap = 0;
-  for (let k = 0; k < at.length; k++) {
-    const i = at[k]!;
-    const wi = w[i]!;
-    run += wi;
-    ap += wi * run * inv[ca[i]!]!;
-  }
-  return ap;
-}
-
-/** The same in B's order. */
-function apPositivesB(
-  at: Uint32Array,
-  w: Int32Array,
-  pb: Uint32Array,
-  ca: Int32Array,
-  inv: Float64Array,
-): number {
-  let run = 0;
-  let ap = 0;
-  for (let k = 0; k < at.length; k++) {
-    const i = at[k]!;
-    const wi = w[pb[i]!]!;
-    run += wi;
-    ap += wi * run * inv[ca[i]!]!;
-  }
-  return ap;
-}
-
-/** With tie groups: each positive takes the precision at its group's end (`pb`: B's order). */
-function apPositivesTied(
-  at: Uint32Array,
-  end: Uint32Array,
-  w: Int32Array,
-  pb: Uint32Array | null,
-  ca: Int32Array,
-  cp: Int32Array,
-  inv: Float64Array,
-): number {
-  let ap = 0;
-  for (let k = 0; k < at.length; k++) {
-    const i = at[k]!;
-    const e = end[k]!;
-    const wi = pb === null ? w[i]! : w[pb[i]!]!;
-    ap += wi * cp[e]! * inv[ca[e]!]!;
-  }
-  return ap;
-}
-
-/** Average-precision walk over A's order; leaves the positive weight in `tot[0]`. */
-function apWalkA(d: RowData, w: Int32Array, tot: Float64Array): number {
-  scratchFor(d.n);
-  if (!d.tiesA) {
-    tot[0] = prefixAllA(d.n, d.yA, w, cumAll);
-    return apPositivesA(d.apAtA!, w, cumAll, inverse);
-  }
-  tot[0] = prefixA(d.n, d.yA, w, cumAll, cumPos);
-  return apPositivesTied(d.apAtA!, d.apEndA!, w, null, cumAll, cumPos, inverse);
-}
-
-/** The same over B's order. */
-function apWalkB(d: RowData, w: Int32Array): number {
-  scratchFor(d.n);
-  if (!d.tiesB) {
-    prefixAllB(d.n, w, d.posB, cumAll);
-    return apPositivesB(d.apAtB!, w, d.posB, cumAll, inverse);
-  }
-  prefixB(d.n, d.yB, w, d.posB, cumAll, cumPos);
-  return apPositivesTied(d.apAtB!, d.apEndB!, w, d.posB, cumAll, cumPos, inverse);
-}
-
-/** Weighted ROC AUC of A and B (for tests; the kernels use the walks directly). */
-export function weightedAuc(d: RowData, w: Int32Array): [number, number] {
-  const tot = new Float64Array(2);
-  const sa = aucWalkA(d, w, tot);
-  const pn = tot[0]! * tot[1]!;
-  return [sa / pn, aucWalkB(d, w) / pn];
-}
-
-/** Weighted average precision of A and B (0 without positive weight, as scikit-learn). */
-export function weightedAp(
-  d: RowData,
-  w: Int32Array,
-  tot: Float64Array = new Float64Array(1),
-): [number, number] {
-  const a = apWalkA(d, w, tot);
-  const pos = tot[0]!;
-  if (pos === 0) return [0, 0];
-  return [a / pos, apWalkB(d, w) / pos];
 }
 
 /** The eight joint cell counts (label, A's prediction, B's prediction) under a weight vector. */
@@ -436,8 +120,9 @@ export function cellsToMatrices(c: ArrayLike<number>): [ConfusionMatrix, Confusi
 }
 
 /**
- * Metric of A and B under one weight vector into `out` [A, B]; false when the resample must be
- * drawn again (one class only, for ROC AUC and log loss). `scratch` holds at least 8 numbers.
+ * Metric of A and B under one weight vector into `out` [A, B] (A's twice without B); false when
+ * the resample must be drawn again (one class only, for ROC AUC). `scratch` holds at least 8
+ * numbers.
  */
 export function rowMetric(
   d: RowData,
@@ -448,17 +133,18 @@ export function rowMetric(
 ): boolean {
   switch (k.kind) {
     case "auc": {
-      const sa = aucWalkA(d, w, scratch);
+      const sa = aucWalk(d.a, w, null, scratch);
       const pn = scratch[0]! * scratch[1]!;
       if (pn === 0) return false;
       out[0] = sa / pn;
-      out[1] = aucWalkB(d, w) / pn;
+      out[1] = d.b === null ? out[0]! : aucWalk(d.b, w, d.posB, scratch) / pn;
       return true;
     }
     case "ap": {
-      const [a, b] = weightedAp(d, w, scratch);
-      out[0] = a;
-      out[1] = b;
+      const sa = apWalk(d.a, w, null, scratch);
+      const pos = scratch[0]!;
+      out[0] = pos === 0 ? 0 : sa / pos;
+      out[1] = pos === 0 || d.b === null ? out[0]! : apWalk(d.b, w, d.posB, scratch) / pos;
       return true;
     }
     case "cells": {
@@ -471,18 +157,14 @@ export function rowMetric(
     }
     case "mean": {
       const la = d.lossA!;
-      const lb = d.lossB!;
-      const y = d.yA;
+      const lb = d.lossB ?? la;
       let sa = 0;
       let sb = 0;
-      let pos = 0;
       for (let i = 0; i < d.n; i++) {
         const wi = w[i]!;
         sa += wi * la[i]!;
         sb += wi * lb[i]!;
-        pos += wi * y[i]!;
       }
-      if (k.bothClasses && (pos === 0 || pos === d.n)) return false;
       out[0] = sa / d.n;
       out[1] = sb / d.n;
       return true;

@@ -14,6 +14,7 @@ import {
   expectedCalibrationError,
   f1Score,
   fbetaScore,
+  LOG_LOSS_EPS,
   logLoss,
   matthewsCorrcoef,
   precisionRecallCurve,
@@ -91,10 +92,38 @@ describe("ranking and probabilistic metrics (scikit-learn values)", () => {
 
   it("raises where scikit-learn raises", () => {
     expect(code(() => rocAucScore([1, 1, 1], [0.1, 0.2, 0.3]))).toBe("INVALID_ARGUMENT");
-    expect(code(() => logLoss([1, 1], [0.5, 0.9]))).toBe("INVALID_ARGUMENT");
     expect(code(() => logLoss([1, 0], [1.2, 0.1]))).toBe("INVALID_ARGUMENT");
     expect(code(() => brierScore([1, 0], [Number.NaN, 0.1]))).toBe("INVALID_ARGUMENT");
     expect(code(() => rocAucScore([1, 0], [0.3, Number.NaN]))).toBe("INVALID_ARGUMENT");
+  });
+
+  it("log loss as scikit-learn 1.2.1: one class (labels=[0, 1]), its clipping, sample weights", () => {
+    // scikit-learn 1.2's eps="auto": np.finfo(np.float64).eps
+    expect(LOG_LOSS_EPS).toBe(2.220446049250313e-16);
+    // y_true with one class: −mean log(1 − p) for all negatives, −mean log p for all positives
+    expect(logLoss([0, 0, 0, 0], [0.1, 0.2, 0.3, 0.05])).toBeCloseTo(0.18411807632457977, 15);
+    const negatives = [0.1, 0.2, 0.3, 0.05].reduce((a, p) => a - Math.log(1 - p), 0) / 4;
+    expect(logLoss([0, 0, 0, 0], [0.1, 0.2, 0.3, 0.05])).toBeCloseTo(negatives, 15);
+    expect(logLoss([1, 1, 1], [0.9, 0.6, 0.99])).toBeCloseTo(0.20874549175910617, 15);
+    // probabilities 0 and 1 clipped at 2.22e-16, or at the old default 1e-15 when asked
+    expect(logLoss([1, 0, 1, 0, 1], [0.0, 1.0, 1.0, 0.0, 0.5])).toBeCloseTo(14.556090791758852, 13);
+    expect(logLoss([1, 0, 1, 0, 1], [0.0, 1.0, 1.0, 0.0, 0.5], { eps: 1e-15 })).toBeCloseTo(
+      13.9542999135623,
+      13,
+    );
+    expect(logLoss([0, 0], [1.0, 0.25])).toBeCloseTo(18.165667730784467, 13);
+    // sample_weight: the weighted mean, zero weights dropping their rows
+    const w = [0, 1, 0, 1, 0, 1, 0, 1, 0, 2, 3, 0, 2, 1, 2, 1, 1, 0, 0, 0];
+    expect(logLoss(y, s, { sampleWeight: w })).toBeCloseTo(0.6453112347765304, 14);
+    expect(logLoss([0, 0, 0], [0.2, 0.7, 1.0], { sampleWeight: [1, 2.5, 0.5] })).toBeCloseTo(
+      5.313725564171906,
+      14,
+    );
+    expect(logLoss(y, s, { sampleWeight: new Array(20).fill(3) })).toBeCloseTo(logLoss(y, s), 15);
+    expect(code(() => logLoss([1, 0], [0.5, 0.5], { sampleWeight: [1] }))).toBe("INVALID_ARGUMENT");
+    expect(code(() => logLoss([1, 0], [0.5, 0.5], { sampleWeight: [1, -1] }))).toBe("INVALID_ARGUMENT");
+    expect(code(() => logLoss([1, 0], [0.5, 0.5], { sampleWeight: [0, 0] }))).toBe("INVALID_ARGUMENT");
+    expect(code(() => logLoss([1, 0], [0.5, 0.5], { eps: 0.5 }))).toBe("INVALID_ARGUMENT");
   });
 
   it("draws scikit-learn's ROC and precision-recall curves", () => {

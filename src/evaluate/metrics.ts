@@ -5,6 +5,8 @@
  * (default 0) where scikit-learn warns, and a typed INVALID_ARGUMENT where it raises.
  */
 import { SextantError } from "../core/errors.js";
+import { quantileSorted } from "../core/quantile.js";
+import { averagePrecision, descendingOrder, rocAuc } from "../core/ranking.js";
 
 export type Labels = ArrayLike<number | boolean>;
 export type Scores = ArrayLike<number>;
@@ -154,14 +156,6 @@ export function matthewsCorrcoef(yTrue: Labels, yPred: Labels): number {
 
 // ------------------------------------------------------------ ranking metrics
 
-/** Indices of `s` sorted by descending score (stable). */
-function descending(s: Float64Array): Uint32Array {
-  const idx = new Uint32Array(s.length);
-  for (let i = 0; i < idx.length; i++) idx[i] = i;
-  idx.sort((a, b) => s[b]! - s[a]! || a - b);
-  return idx;
-}
-
 function bothClasses(t: Uint8Array, what: string): { pos: number; neg: number } {
   let pos = 0;
   for (let i = 0; i < t.length; i++) pos += t[i]!;
@@ -186,18 +180,10 @@ export function rocAucScore(yTrue: Labels, yScore: Scores): number {
   return aucFromArrays(t, s);
 }
 
-/** AUC for checked arrays (the bootstrap's row path calls this per resample). */
-export function aucFromArrays(t: Uint8Array, s: Float64Array, order: Uint32Array = descending(s)): number {
-  const { pos, neg } = bothClasses(t, "ROC AUC");
-  // Trapezoids under the ROC steps; with integer counts every term is exact.
-  const { tps, fps } = thresholdCounts(t, s, order);
-  let sum = 0;
-  for (let k = 0; k < tps.length; k++) {
-    const tpBefore = k === 0 ? 0 : tps[k - 1]!;
-    const fpBefore = k === 0 ? 0 : fps[k - 1]!;
-    sum += ((fps[k]! - fpBefore) * (tpBefore + tps[k]!)) / 2;
-  }
-  return sum / (pos * neg);
+/** ROC AUC of checked arrays, by the one walk of src/core/ranking.ts with unit weights. */
+export function aucFromArrays(t: Uint8Array, s: Float64Array): number {
+  bothClasses(t, "ROC AUC");
+  return rocAuc(t, s);
 }
 
 /**
@@ -212,28 +198,20 @@ export function averagePrecisionScore(yTrue: Labels, yScore: Scores): number {
   return apFromArrays(t, s);
 }
 
-export function apFromArrays(t: Uint8Array, s: Float64Array, order: Uint32Array = descending(s)): number {
-  const { tps, fps, positives } = thresholdCounts(t, s, order);
-  if (positives === 0) return 0;
-  let ap = 0;
-  let prevRecall = 0;
-  for (let k = 0; k < tps.length; k++) {
-    const recall = tps[k]! / positives;
-    ap += (recall - prevRecall) * (tps[k]! / (tps[k]! + fps[k]!));
-    prevRecall = recall;
-  }
-  return ap;
+/** Average precision of checked arrays, by the one walk of src/core/ranking.ts with unit weights. */
+export function apFromArrays(t: Uint8Array, s: Float64Array): number {
+  return averagePrecision(t, s);
 }
 
 /**
  * Cumulative true and false positives at each distinct score, from the highest (scikit-learn's
- * `_binary_clf_curve`): predicting 1 for score ≥ thresholds[k] gives tps[k] and fps[k]. Every
- * threshold-walking metric and curve here is computed from it.
+ * `_binary_clf_curve`): predicting 1 for score ≥ thresholds[k] gives tps[k] and fps[k]. The
+ * curves and the threshold choices are computed from it.
  */
 export function thresholdCounts(
   t: Uint8Array,
   s: Float64Array,
-  order: Uint32Array = descending(s),
+  order: Uint32Array = descendingOrder(s),
 ): { thresholds: Float64Array; tps: Float64Array; fps: Float64Array; positives: number } {
   const thresholds: number[] = [];
   const tps: number[] = [];
@@ -263,21 +241,68 @@ export function thresholdCounts(
 // ------------------------------------------------------------ probabilistic metrics
 
 /**
- * Mean binary cross-entropy with probabilities clipped to [eps, 1 − eps] (scikit-learn 1.2's
- * default eps is 1e-15). @throws INVALID_ARGUMENT when yTrue has only one class, as scikit-learn does
+ * The clipping of log loss: probabilities are clipped to [eps, 1 − eps] with eps the float64
+ * machine epsilon 2⁻⁵² ≈ 2.22e-16, scikit-learn 1.2's default (its eps="auto", np.finfo(float64).eps;
+ * before 1.2 the default was 1e-15, which `eps: 1e-15` restores).
  */
-export function logLoss(yTrue: Labels, yProb: Scores, opts: { eps?: number } = {}): number {
+export const LOG_LOSS_EPS = Number.EPSILON;
+
+/**
+ * One row's log loss, −log q for a positive and −log(1 − q) for a negative, q the probability
+ * clipped to [eps, 1 − eps] (scikit-learn 1.2's arithmetic; its renormalization by (1 − q) + q is
+ * exactly 1 in binary floating point). The bootstrap's rows use it too.
+ */
+export function logLossRow(label: number, p: number, eps: number = LOG_LOSS_EPS): number {
+  const q = Math.min(1 - eps, Math.max(eps, p));
+  return label === 1 ? -Math.log(q) : -Math.log(1 - q);
+}
+
+export interface LogLossOptions {
+  /** Clipping (default {@link LOG_LOSS_EPS}, scikit-learn 1.2's). */
+  eps?: number;
+  /** Row weights: the weighted mean, as scikit-learn's sample_weight. Finite, ≥ 0, not all 0. */
+  sampleWeight?: ArrayLike<number>;
+}
+
+/**
+ * Mean binary cross-entropy, as scikit-learn 1.2.1's log_loss with labels=[0, 1]: probabilities
+ * clipped to [eps, 1 − eps], eps = 2.22e-16 by default ({@link LOG_LOSS_EPS}). It is defined when
+ * yTrue holds one class: −mean log(1 − p) for all negatives, −mean log p for all positives
+ * (scikit-learn asks for labels=[0, 1] there and then computes the same).
+ * @throws INVALID_ARGUMENT on mismatched lengths, probabilities outside [0, 1], an eps outside
+ *   [0, 0.5), or sample weights that are negative, not finite or all 0
+ */
+export function logLoss(yTrue: Labels, yProb: Scores, opts: LogLossOptions = {}): number {
   const n = checkLengths(yTrue, yProb, ["yTrue", "yProb"]);
   const t = toBinary(yTrue);
   const p = toScores(yProb, "yProb", true);
-  bothClasses(t, "log loss (pass both classes)");
-  const eps = opts.eps ?? 1e-15;
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const q = Math.min(1 - eps, Math.max(eps, p[i]!));
-    sum -= t[i] === 1 ? Math.log(q) : Math.log(1 - q);
+  const eps = opts.eps ?? LOG_LOSS_EPS;
+  if (typeof eps !== "number" || !(eps >= 0 && eps < 0.5))
+    throw bad(`eps must lie in [0, 0.5), got ${String(eps)}`);
+  const w = opts.sampleWeight;
+  if (w === undefined) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += logLossRow(t[i]!, p[i]!, eps);
+    return sum / n;
   }
-  return sum / n;
+  if (w.length !== n) throw bad(`sampleWeight has ${w.length} values and yTrue ${n}; they must match`);
+  let sum = 0;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = w[i]!;
+    if (typeof wi !== "number" || !(wi >= 0 && Number.isFinite(wi))) {
+      throw bad(`sampleWeight[${i}] is ${String(wi)}: weights must be finite and non-negative`, { index: i });
+    }
+    sum += wi * logLossRow(t[i]!, p[i]!, eps);
+    total += wi;
+  }
+  if (total === 0) throw bad("sampleWeight sums to 0: the weighted mean is not defined");
+  return sum / total;
+}
+
+/** One row's Brier loss (p − y)²; the bootstrap's rows use it too. */
+export function brierRow(label: number, p: number): number {
+  return (p - label) ** 2;
 }
 
 export function brierScore(yTrue: Labels, yProb: Scores): number {
@@ -285,7 +310,7 @@ export function brierScore(yTrue: Labels, yProb: Scores): number {
   const t = toBinary(yTrue);
   const p = toScores(yProb, "yProb", true);
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += (p[i]! - t[i]!) ** 2;
+  for (let i = 0; i < n; i++) sum += brierRow(t[i]!, p[i]!);
   return sum / n;
 }
 
@@ -375,7 +400,7 @@ export function calibrationCurve(
   let edges: number[];
   if ((opts.strategy ?? "uniform") === "quantile") {
     const sorted = Float64Array.from(p).sort();
-    edges = Array.from({ length: nBins + 1 }, (_, k) => quantileLinear(sorted, k / nBins));
+    edges = Array.from({ length: nBins + 1 }, (_, k) => quantileSorted(sorted, k / nBins));
   } else {
     edges = Array.from({ length: nBins + 1 }, (_, k) => k / nBins);
   }
@@ -399,13 +424,6 @@ export function calibrationCurve(
     out.counts.push(cnt[b]!);
   }
   return out;
-}
-
-function quantileLinear(sorted: Float64Array, q: number): number {
-  const pos = q * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
 /** Expected calibration error: the bin-size-weighted mean gap between accuracy and confidence. */

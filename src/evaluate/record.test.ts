@@ -1,20 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { Rng } from "../core/rng.js";
 import { Table } from "../learn/data/table.js";
 import { LogisticRegression } from "../learn/models/index.js";
 import { generateTuneKeep } from "../learn/tunekeep/index.js";
-import { averagePrecisionScore, brierScore, f1Score, rocAucScore } from "./metrics.js";
-import {
-  computeEvaluation,
-  histogram,
-  metricsWithCi,
-  tableDigest,
-  thin,
-  toEvaluation,
-  weightedMetric,
-} from "./record.js";
+import { f1Score, logLoss, rocAucScore } from "./metrics.js";
+import { computeEvaluation, histogram, metricsWithCi, tableDigest, thin, toEvaluation } from "./record.js";
 import { predictAt } from "./scoring.js";
-import { pairedBootstrap } from "./significance.js";
+import { bootstrapSync, pairedBootstrap, pairedBootstrapSync } from "./significance.js";
 import { temporalSplit } from "./splits.js";
 
 // The dataset of test/oracles/evaluate_record_ci.py, built from the same integer arithmetic.
@@ -23,7 +14,7 @@ const Y = Uint8Array.from({ length: N }, (_, i) => ((i * 7919) % 13 < 5 ? 1 : 0)
 const S = Float64Array.from({ length: N }, (_, i) => (((i * 2654435761) % 1000) * 7 + 300 * Y[i]!) / 10000);
 
 describe("metricsWithCi", () => {
-  it("gives the metric and a percentile interval matching a NumPy/scikit-learn bootstrap", () => {
+  it("gives the metric and a percentile interval matching a NumPy/scikit-learn bootstrap", async () => {
     // test/oracles/evaluate_record_ci.py: 20,000 NumPy resamples, scikit-learn metrics
     const value = {
       roc_auc: 0.5374722838137471,
@@ -37,14 +28,14 @@ describe("metricsWithCi", () => {
       brier: [0.25128618990525, 0.27993938508974997],
       average_precision: [0.40293750238625475, 0.49668139515394616],
     };
-    const rows = metricsWithCi(
+    const rows = await metricsWithCi(
       ["roc_auc", "f1", "brier", "average_precision"],
       Y,
       S,
       0.5,
       2000,
       0.95,
-      new Rng(1),
+      1,
     );
     for (const r of rows) {
       const m = r.name as keyof typeof value;
@@ -56,37 +47,56 @@ describe("metricsWithCi", () => {
     expect(rows.find((r) => r.name === "brier")!.lowerIsBetter).toBe(true);
   });
 
-  it("is a pure function of the seed", () => {
-    const a = metricsWithCi(["roc_auc"], Y, S, 0.5, 300, 0.9, new Rng(7));
-    const b = metricsWithCi(["roc_auc"], Y, S, 0.5, 300, 0.9, new Rng(7));
-    const c = metricsWithCi(["roc_auc"], Y, S, 0.5, 300, 0.9, new Rng(8));
+  it("is a pure function of the seed", async () => {
+    const a = await metricsWithCi(["roc_auc"], Y, S, 0.5, 300, 0.9, 7);
+    const b = await metricsWithCi(["roc_auc"], Y, S, 0.5, 300, 0.9, 7);
+    const c = await metricsWithCi(["roc_auc"], Y, S, 0.5, 300, 0.9, 8);
     expect(a).toEqual(b);
     expect(a[0]!.ci).not.toEqual(c[0]!.ci);
   });
 
-  it("weighted metrics equal the metric on rows repeated by their weights", () => {
-    const rng = new Rng(3);
-    const n = 200;
-    const y = Uint8Array.from({ length: n }, () => (rng.random() < 0.3 ? 1 : 0));
-    const s = Float64Array.from(
-      { length: n },
-      (_, i) => Math.round((0.4 * y[i]! + rng.random() * 0.6) * 20) / 20,
-    );
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => s[b]! - s[a]! || a - b);
-    const ys = Uint8Array.from(order, (i) => y[i]!);
-    const ss = Float64Array.from(order, (i) => s[i]!);
-    const w = Float64Array.from({ length: n }, () => rng.int(0, 3));
-    const rep: number[] = [];
-    for (let k = 0; k < n; k++) for (let j = 0; j < w[k]!; j++) rep.push(k);
-    const ry = rep.map((k) => ys[k]!);
-    const rs = rep.map((k) => ss[k]!);
-    expect(weightedMetric("roc_auc", ys, ss, w, 0.5)).toBeCloseTo(rocAucScore(ry, rs), 12);
-    expect(weightedMetric("average_precision", ys, ss, w, 0.5)).toBeCloseTo(
-      averagePrecisionScore(ry, rs),
-      12,
-    );
-    expect(weightedMetric("brier", ys, ss, w, 0.5)).toBeCloseTo(brierScore(ry, rs), 12);
-    expect(weightedMetric("f1", ys, ss, w, 0.5)).toBeCloseTo(f1Score(ry, predictAt(rs, 0.5)), 12);
+  it("takes its intervals from the paired test's engine run on the one model", async () => {
+    const metrics = ["roc_auc", "average_precision", "log_loss", "f1", "mcc"] as const;
+    const rows = await metricsWithCi(metrics, Y, S, 0.4, 400, 0.9, 3);
+    for (const [j, m] of metrics.entries()) {
+      const r = bootstrapSync({
+        yTrue: Y,
+        preds: S,
+        metric: m,
+        nBoot: 400,
+        seed: 3,
+        ci: 0.9,
+        threshold: 0.4,
+      });
+      expect(rows[j]!.value).toBe(r.value);
+      expect(rows[j]!.ci).toEqual(r.ci);
+      // the engine's resamples of one model are the paired test's resamples of model A
+      const paired = pairedBootstrapSync({
+        yTrue: Y,
+        predsA: S,
+        predsB: Y,
+        metric: m,
+        nBoot: 400,
+        seed: 3,
+        ci: 0.9,
+        threshold: 0.4,
+      });
+      expect(paired.valueA).toBe(r.value);
+      const diffs = Float64Array.from(r.samples, (v, k) => paired.diffs[k]! + v);
+      // B − A + A = B's resamples, which for B = the labels are each resample's metric of a perfect model
+      if (m === "roc_auc" || m === "average_precision")
+        expect(diffs.every((v) => Math.abs(v - 1) < 1e-12)).toBe(true);
+    }
+  });
+
+  it("scores log loss on one class (scikit-learn's labels=[0, 1]) and leaves ROC AUC out", async () => {
+    const zeros = new Uint8Array(50);
+    const p = Float64Array.from({ length: 50 }, (_, i) => (i + 0.5) / 60);
+    const [auc, ll] = await metricsWithCi(["roc_auc", "log_loss"], zeros, p, 0.5, 200, 0.95, 1);
+    expect(auc).toMatchObject({ value: null, ci: null });
+    expect(ll!.value).toBeCloseTo(logLoss(zeros, p), 14);
+    expect(ll!.ci![0]).toBeLessThan(ll!.value!);
+    expect(ll!.ci![1]).toBeGreaterThan(ll!.value!);
   });
 });
 

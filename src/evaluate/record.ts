@@ -7,20 +7,10 @@
  */
 import { createHash } from "node:crypto";
 import { SextantError } from "../core/errors.js";
-import { Rng } from "../core/rng.js";
 import type { Table } from "../learn/data/table.js";
 import { type BacktestOptions, type BacktestResult, backtest, type RunStarter } from "./backtest.js";
 import type { EvaluationJson } from "./evaluation-json.js";
-import {
-  CELL_METRICS,
-  type CellMetric,
-  type ConfusionMatrix,
-  calibrationCurve,
-  type Labels,
-  precisionRecallCurve,
-  rocCurve,
-  toBinary,
-} from "./metrics.js";
+import { calibrationCurve, type Labels, precisionRecallCurve, rocCurve, toBinary } from "./metrics.js";
 import {
   checkMetricNames,
   DEFAULT_THRESHOLD,
@@ -30,7 +20,7 @@ import {
   scoreMetric,
 } from "./scoring.js";
 import { bySegment, type SegmentTable } from "./segments.js";
-import { pairedBootstrap, quantile } from "./significance.js";
+import { bootstrap, pairedBootstrap } from "./significance.js";
 import {
   type LeakageIssue,
   type RandomSplitOptions,
@@ -214,8 +204,7 @@ export async function computeEvaluation(
   if (split) datasets.push(datasetRef("train", split.train));
   datasets.push(datasetRef("test", data));
 
-  const rng = new Rng(seed);
-  const metricRows = metricsWithCi(metrics, yTrue, scores, threshold, nBoot, level, rng);
+  const metricRows = await metricsWithCi(metrics, yTrue, scores, threshold, nBoot, level, seed);
 
   let baseline: EvaluationContent["baseline"] = null;
   const comparisons: Comparison[] = [];
@@ -345,166 +334,31 @@ export function tableDigest(table: Table): string {
 // ---------------------------------------------------------------- metrics with intervals
 
 /**
- * Every metric with a percentile bootstrap interval. Each resample is a weight vector (how many
- * times each row was drawn); the rows are sorted by score once, and each metric is a weighted walk
- * over that order, so a resample costs O(n) per metric. A resample holding one class is drawn
- * again when a requested metric is undefined there (ROC AUC, log loss).
+ * Every metric with a percentile bootstrap interval, from the paired test's engine run on this one
+ * model ({@link bootstrap}): label metrics by multinomial draws of the confusion cells, the others by
+ * weighted walks over the rows sorted once, every metric from the same seed. A metric undefined on
+ * these rows (ROC AUC with one class) has value and interval null.
  */
-export function metricsWithCi(
+export async function metricsWithCi(
   metrics: readonly MetricName[],
   yTrue: Uint8Array,
   scores: Float64Array,
   threshold: number,
   nBoot: number,
   level: number,
-  rng: Rng,
-): MetricWithCi[] {
-  const n = yTrue.length;
-  const values = metrics.map((m) => scoreMetric(m, yTrue, scores, threshold));
-  const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
-  const y = new Uint8Array(n);
-  const s = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    y[k] = yTrue[order[k]!]!;
-    s[k] = scores[order[k]!]!;
+  seed: number,
+): Promise<MetricWithCi[]> {
+  const rows: MetricWithCi[] = [];
+  for (const m of metrics) {
+    const row: MetricWithCi = { name: m, value: null, ci: null, lowerIsBetter: LOWER_IS_BETTER.has(m) };
+    if (scoreMetric(m, yTrue, scores, threshold) !== null) {
+      const r = await bootstrap({ yTrue, preds: scores, metric: m, nBoot, seed, ci: level, threshold });
+      row.value = r.value;
+      row.ci = r.ci;
+    }
+    rows.push(row);
   }
-  const needBoth = metrics.some((m, j) => values[j] !== null && (m === "roc_auc" || m === "log_loss"));
-  const samples = metrics.map(() => new Float64Array(nBoot));
-  const anyCells = metrics.some((m) => m in CELL_METRICS);
-  const w = new Float64Array(n);
-  for (let b = 0; b < nBoot; b++) {
-    for (let tries = 0; ; tries++) {
-      w.fill(0);
-      for (let i = 0; i < n; i++) w[Math.floor(rng.random() * n)]! += 1;
-      if (!needBoth || hasBothClasses(y, w)) break;
-      if (tries > 1000)
-        throw bad("the bootstrap keeps drawing one class only: too few rows of the rarer class");
-    }
-    // the label metrics share one pass for the weighted confusion cells
-    const cells = anyCells ? weightedCells(y, s, w, threshold) : null;
-    metrics.forEach((m, j) => {
-      if (values[j] === null) return;
-      samples[j]![b] =
-        m in CELL_METRICS ? CELL_METRICS[m as CellMetric](cells!, 0) : weightedMetric(m, y, s, w, threshold);
-    });
-  }
-  const alpha = (1 - level) / 2;
-  return metrics.map((m, j) => {
-    const v = values[j]!;
-    let ci: [number, number] | null = null;
-    if (v !== null) {
-      const sorted = samples[j]!.sort();
-      ci = [quantile(sorted, alpha), quantile(sorted, 1 - alpha)];
-    }
-    return { name: m, value: v, ci, lowerIsBetter: LOWER_IS_BETTER.has(m) };
-  });
-}
-
-function hasBothClasses(y: Uint8Array, w: Float64Array): boolean {
-  let pos = 0;
-  let neg = 0;
-  for (let i = 0; i < y.length; i++) {
-    if (w[i]! > 0) {
-      if (y[i] === 1) pos++;
-      else neg++;
-      if (pos > 0 && neg > 0) return true;
-    }
-  }
-  return false;
-}
-
-/** One metric over rows sorted by descending score `s`, row k counted w[k] times. */
-export function weightedMetric(
-  m: MetricName,
-  y: Uint8Array,
-  s: Float64Array,
-  w: Float64Array,
-  threshold: number,
-): number {
-  const n = y.length;
-  switch (m) {
-    case "roc_auc": {
-      let pos = 0;
-      let neg = 0;
-      let posAbove = 0;
-      let sum = 0;
-      let i = 0;
-      while (i < n) {
-        const v = s[i]!;
-        let p = 0;
-        let q = 0;
-        while (i < n && s[i] === v) {
-          if (y[i] === 1) p += w[i]!;
-          else q += w[i]!;
-          i++;
-        }
-        sum += q * (posAbove + p / 2);
-        posAbove += p;
-        pos += p;
-        neg += q;
-      }
-      return sum / (pos * neg);
-    }
-    case "average_precision": {
-      let pos = 0;
-      for (let i = 0; i < n; i++) if (y[i] === 1) pos += w[i]!;
-      if (pos === 0) return 0;
-      let tp = 0;
-      let seen = 0;
-      let ap = 0;
-      let prev = 0;
-      let i = 0;
-      while (i < n) {
-        const v = s[i]!;
-        while (i < n && s[i] === v) {
-          if (y[i] === 1) tp += w[i]!;
-          seen += w[i]!;
-          i++;
-        }
-        if (seen > 0) {
-          const r = tp / pos;
-          ap += (r - prev) * (tp / seen);
-          prev = r;
-        }
-      }
-      return ap;
-    }
-    case "log_loss":
-    case "brier": {
-      let sum = 0;
-      let tot = 0;
-      const eps = 1e-15;
-      for (let i = 0; i < n; i++) {
-        const wi = w[i]!;
-        if (wi === 0) continue;
-        const p = s[i]!;
-        if (m === "brier") sum += wi * (p - y[i]!) ** 2;
-        else {
-          const q = Math.min(1 - eps, Math.max(eps, p));
-          sum -= wi * (y[i] === 1 ? Math.log(q) : Math.log(1 - q));
-        }
-        tot += wi;
-      }
-      return sum / tot;
-    }
-    default:
-      return CELL_METRICS[m as CellMetric](weightedCells(y, s, w, threshold), 0);
-  }
-}
-
-/** Confusion cells with row k counted w[k] times (predict 1 where score ≥ threshold). */
-function weightedCells(y: Uint8Array, s: Float64Array, w: Float64Array, threshold: number): ConfusionMatrix {
-  const c = { tp: 0, fp: 0, tn: 0, fn: 0 };
-  for (let i = 0; i < y.length; i++) {
-    const wi = w[i]!;
-    if (wi === 0) continue;
-    if (s[i]! >= threshold) {
-      if (y[i] === 1) c.tp += wi;
-      else c.fp += wi;
-    } else if (y[i] === 1) c.fn += wi;
-    else c.tn += wi;
-  }
-  return c;
+  return rows;
 }
 
 // ---------------------------------------------------------------- helpers

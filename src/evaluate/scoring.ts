@@ -3,7 +3,7 @@
  * records). Label metrics turn scores into 0/1 predictions with a threshold (1 when score ≥
  * threshold); rank and probabilistic metrics take the scores as they are. A metric that is not
  * defined on the given rows (ROC AUC with one class present) scores null instead of failing the
- * whole table.
+ * whole table; log loss is defined there (scikit-learn's labels=[0, 1]).
  */
 import { SextantError } from "../core/errors.js";
 import {
@@ -61,7 +61,7 @@ export function predictAt(scores: Scores, threshold: number): Uint8Array {
 
 /**
  * One metric of labels against scores. Returns null where the metric is undefined on these rows
- * (one class only, for ROC AUC and log loss); bad input (lengths, labels, NaN) still throws.
+ * (one class only, for ROC AUC); bad input (lengths, labels, NaN) still throws.
  */
 export function scoreMetric(
   name: MetricName,
@@ -70,15 +70,16 @@ export function scoreMetric(
   threshold = DEFAULT_THRESHOLD,
 ): number | null {
   switch (name) {
-    case "roc_auc":
-    case "log_loss": {
+    case "roc_auc": {
       if (!bothClassesPresent(yTrue)) {
         // still validate the input, so a NaN or a bad label is not hidden behind the null
-        brierScoreOrRank(name, yTrue, scores);
+        averagePrecisionScore(yTrue, scores);
         return null;
       }
-      return name === "roc_auc" ? rocAucScore(yTrue, scores) : logLoss(yTrue, scores);
+      return rocAucScore(yTrue, scores);
     }
+    case "log_loss":
+      return logLoss(yTrue, scores);
     case "average_precision":
       return averagePrecisionScore(yTrue, scores);
     case "brier":
@@ -112,11 +113,6 @@ function bothClassesPresent(y: Labels): boolean {
     else neg = true;
   }
   return pos && neg;
-}
-
-function brierScoreOrRank(name: MetricName, yTrue: Labels, scores: Scores): void {
-  if (name === "log_loss") brierScore(yTrue, scores);
-  else averagePrecisionScore(yTrue, scores);
 }
 
 function checkScores(scores: Scores): void {

@@ -115,7 +115,7 @@ const ORACLE = {
     average_precision: 0,
     brier: 0.26252,
     roc_auc: null,
-    log_loss: null,
+    log_loss: 0.7032634732776839,
   },
 } as const;
 const NAMES = ["precision", "recall", "f1", "mcc", "average_precision", "brier", "roc_auc", "log_loss"];
@@ -139,7 +139,7 @@ describe("bySegment", () => {
     expect(t.segments.map((r) => r.segment)).toEqual(["casual", "free", "power", "trial"]);
     for (const r of t.segments) expectRow(r, ORACLE[r.segment as keyof typeof ORACLE]);
     expectRow(t.overall, ORACLE.overall);
-    // a one-class segment: ROC AUC and log loss are undefined (null), the rest are scored
+    // a one-class segment: ROC AUC is undefined (null); log loss is scored (labels=[0, 1])
     expect(t.segments[3]!.metrics.roc_auc).toBeNull();
   });
 

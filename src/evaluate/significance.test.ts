@@ -2,31 +2,29 @@
  * Tests of the significance tools. Every expected number below comes from
  * test/oracles/evaluate_significance.py (scikit-learn 1.2.1, statsmodels, SciPy 1.10): the
  * weighted rank metrics from scikit-learn's sample_weight, McNemar and the multiple-testing
- * adjustments from statsmodels, DeLong from an independent O(m·n) implementation, the normal and
- * chi-square values from scipy.stats.
+ * adjustments from statsmodels, DeLong from an independent O(m·n) implementation, the chi-square
+ * values from scipy.stats.
  */
 import { describe, expect, it } from "vitest";
 import { SextantError } from "../core/errors.js";
-import { Rng } from "../core/rng.js";
-import { drawWeights, rowMetric, Stream, weightedAp, weightedAuc } from "./bootstrap.worker.js";
-import { averagePrecisionScore, f1Score, rocAucScore } from "./metrics.js";
+import { quantileSorted } from "../core/quantile.js";
+import { Rng, Stream } from "../core/rng.js";
+import { CHI2_CRIT_001 } from "../core/testing/chi2.js";
+import { drawWeights, type RowKernel, rowMetric } from "./bootstrap.worker.js";
+import { averagePrecisionScore, f1Score, logLoss, rocAucScore } from "./metrics.js";
 import {
   benjaminiHochberg,
-  binomial,
+  bootstrap,
   bootstrapRows,
+  bootstrapSync,
   delongTest,
   discordantPairs,
   holm,
-  logFactorial,
   mcnemarFromPredictions,
   mcnemarTest,
-  multinomial,
-  normalCdf,
-  normalQuantile,
   pairedBootstrap,
   pairedBootstrapSync,
   parallelTuning,
-  quantile,
 } from "./significance.js";
 
 // ---------------------------------------------------------------- oracle facts
@@ -217,47 +215,6 @@ const MULTITEST: Record<string, { reject: boolean[]; adjusted: number[] }> = {
   },
 };
 
-// scipy.stats
-const NORMAL_CDF: Record<string, number> = {
-  "-8.0": 6.22096057427174e-16,
-  "-3.5": 0.00023262907903552502,
-  "-1.96": 0.024997895148220435,
-  "-0.3": 0.3820885778110474,
-  "0.0": 0.5,
-  "0.7": 0.758036347776927,
-  "2.5": 0.9937903346742238,
-  "6.0": 0.9999999990134123,
-};
-const NORMAL_PPF: Record<string, number> = {
-  "1e-10": -6.361340902404056,
-  "0.001": -3.090232306167813,
-  "0.025": -1.9599639845400545,
-  "0.3": -0.5244005127080409,
-  "0.5": 0.0,
-  "0.8": 0.8416212335729143,
-  "0.975": 1.959963984540054,
-  "0.999999": 4.753424308817087,
-};
-// scipy.stats.chi2.isf(0.001, df) for df = 1..79
-const CHI2_CRIT_001 = [
-  10.827566170662733, 13.815510557964274, 16.26623619623813, 18.466826952903173, 20.515005652432876,
-  22.457744484825323, 24.321886347856854, 26.124481558376143, 27.877164871256575, 29.58829844507442,
-  31.26413362023999, 32.90949040736021, 34.52817897487089, 36.12327368039814, 37.69729821835383,
-  39.25235479076848, 40.79021670690253, 42.31239633167997, 43.82019596451753, 45.31474661812587,
-  46.7970380415613, 48.26794229083519, 49.72823246643151, 51.17859777737739, 52.61965577617283,
-  54.051962388576655, 55.47602020574521, 56.892285393353625, 58.30117348979492, 59.703064304429944,
-  61.09830608105814, 62.487219057088495, 63.87009852234495, 65.24721746094242, 66.61882884370104,
-  67.98516762602424, 69.3464524962412, 70.70288741150503, 72.0546629519878, 73.40195751899103,
-  74.74493839842374, 76.08376270770003, 77.41857824131394, 78.74952422804303, 80.07673201081901,
-  81.40032565871002, 82.72042251912403, 84.0371337172235, 85.350564608593, 86.66081519040317,
-  87.96798047562868, 89.27215083430448, 90.57341230529862, 91.8718468816601, 93.16753277222854,
-  94.46054464187806, 95.75095383248951, 97.03882856650873, 98.32423413474163, 99.60723306984946,
-  100.88788530685825, 102.1662483318488, 103.44237731987324, 104.71632526304059, 105.98814308961282,
-  107.25787977487073, 108.52558244443482, 109.79129647066173, 111.05506556267146, 112.31693185051567,
-  113.57693596394476, 114.8351171061933, 116.09151312316096, 117.34616056833924, 118.59909476379528,
-  119.85034985750525, 121.09995887729859, 122.34795378165677, 123.59436550758484,
-];
-
 function code(fn: () => unknown): string {
   try {
     fn();
@@ -322,22 +279,30 @@ describe("the row path's weighted walks (scikit-learn with sample_weight)", () =
   const ap = bootstrapRows({ yTrue: WY, predsA: WA, predsB: WB, metric: "average_precision" });
   /** The weights by position in A's order. */
   const byPosition = (w: number[]) => Int32Array.from(d.orderA, (row) => w[row]!);
+  /** A row kernel's [A, B] under a weight vector. */
+  const pair = (rows: typeof d, kernel: RowKernel, w: Int32Array) => {
+    const out = new Float64Array(2);
+    expect(rowMetric(rows, kernel, w, new Float64Array(8), out)).toBe(true);
+    return [out[0]!, out[1]!];
+  };
 
-  it("lays the rows out in A's descending order with the tie groups marked", () => {
-    expect(d.tiesA && d.tiesB).toBe(true);
+  it("lays the rows out in A's descending order with the tie groups marked, B's through A's positions", () => {
+    expect(d.a.ties && d.b!.ties).toBe(true);
     for (let i = 1; i < d.n; i++) expect(WA[d.orderA[i]!]!).toBeLessThanOrEqual(WA[d.orderA[i - 1]!]!);
     for (let i = 0; i < d.n - 1; i++)
-      expect(d.lastA[i]).toBe(WA[d.orderA[i]!] !== WA[d.orderA[i + 1]!] ? 1 : 0);
+      expect(d.a.last[i]).toBe(WA[d.orderA[i]!] !== WA[d.orderA[i + 1]!] ? 1 : 0);
+    for (let k = 1; k < d.n; k++)
+      expect(WB[d.orderA[d.posB![k]!]!]!).toBeLessThanOrEqual(WB[d.orderA[d.posB![k - 1]!]!]!);
   });
 
   it("computes ROC AUC of a bootstrap weight vector exactly as roc_auc_score(sample_weight=W)", () => {
-    const [a, b] = weightedAuc(d, byPosition(WW));
+    const [a, b] = pair(d, { kind: "auc" }, byPosition(WW));
     expect(a).toBeCloseTo(W_FACTS.aucA, 14);
     expect(b).toBeCloseTo(W_FACTS.aucB, 14);
   });
 
   it("computes average precision of a weight vector as average_precision_score(sample_weight=W)", () => {
-    const [a, b] = weightedAp(ap, byPosition(WW));
+    const [a, b] = pair(ap, { kind: "ap" }, byPosition(WW));
     expect(a).toBeCloseTo(W_FACTS.apA, 14);
     expect(b).toBeCloseTo(W_FACTS.apB, 14);
   });
@@ -346,8 +311,8 @@ describe("the row path's weighted walks (scikit-learn with sample_weight)", () =
     const scratch = new Float64Array(8);
     const out = new Float64Array(2);
     for (const [metric, kind, fact, side] of [
-      ["log_loss", { kind: "mean", bothClasses: true }, W_FACTS.logLossA, 0],
-      ["brier", { kind: "mean", bothClasses: false }, W_FACTS.brierB, 1],
+      ["log_loss", { kind: "mean" }, W_FACTS.logLossA, 0],
+      ["brier", { kind: "mean" }, W_FACTS.brierB, 1],
     ] as const) {
       const rows = bootstrapRows({ yTrue: WY, predsA: WA, predsB: WB, metric });
       expect(rowMetric(rows, kind, byPosition(WW), scratch, out)).toBe(true);
@@ -357,8 +322,8 @@ describe("the row path's weighted walks (scikit-learn with sample_weight)", () =
 
   it("reduces to the unweighted metrics with unit weights", () => {
     const ones = new Int32Array(d.n).fill(1);
-    expect(weightedAuc(d, ones)[0]).toBeCloseTo(W_FACTS.aucAUnweighted, 14);
-    expect(weightedAp(ap, ones)[1]).toBeCloseTo(W_FACTS.apBUnweighted, 14);
+    expect(pair(d, { kind: "auc" }, ones)[0]).toBeCloseTo(W_FACTS.aucAUnweighted, 14);
+    expect(pair(ap, { kind: "ap" }, ones)[1]).toBeCloseTo(W_FACTS.apBUnweighted, 14);
   });
 });
 
@@ -428,6 +393,47 @@ describe("pairedBootstrap", () => {
     }
   });
 
+  it("bootstraps one model with the same engine: its resamples are model A's, on any thread count", async () => {
+    const { y: y2, a: a2, b: b2 } = synth(2000, 8);
+    // B = the labels scores 1 on every resample, so the paired differences are 1 − A's resamples
+    for (const metric of ["roc_auc", "average_precision"] as const) {
+      const o = { yTrue: y2, preds: a2, metric, nBoot: 2500, seed: 21 };
+      const here = bootstrapSync(o);
+      const two = await bootstrap({ ...o, threads: 2 });
+      expect(two.samples).toEqual(here.samples);
+      expect(here.value).toBe(metric === "roc_auc" ? rocAucScore(y2, a2) : averagePrecisionScore(y2, a2));
+      const paired = pairedBootstrapSync({ ...o, predsA: a2, predsB: y2 });
+      here.samples.forEach((v, k) => {
+        expect(v).toBeCloseTo(1 - paired.diffs[k]!, 14);
+      });
+      const sorted = Float64Array.from(here.samples).sort();
+      expect(here.ci).toEqual([quantileSorted(sorted, 0.025), quantileSorted(sorted, 0.975)]);
+    }
+    // a custom metric and the cell path, one model
+    const f1 = bootstrapSync({ yTrue: y2, preds: b2, metric: "f1", nBoot: 300, seed: 4 });
+    expect(f1.method).toBe("cells");
+    expect(f1.value).toBe(
+      f1Score(
+        y2,
+        Array.from(b2, (v) => (v >= 0.5 ? 1 : 0)),
+      ),
+    );
+    const fn = bootstrapSync({
+      yTrue: y2,
+      preds: b2,
+      metric: (t, p) => rocAucScore(t, p),
+      nBoot: 50,
+      seed: 4,
+    });
+    const auc = bootstrapSync({ yTrue: y2, preds: b2, metric: "roc_auc", nBoot: 50, seed: 4 });
+    fn.samples.forEach((v, k) => {
+      expect(v).toBeCloseTo(auc.samples[k]!, 12);
+    });
+    expect(code(() => bootstrapSync({ yTrue: [1, 0], preds: [0.5], metric: "f1", seed: 1 }))).toBe(
+      "INVALID_ARGUMENT",
+    );
+  });
+
   it("a custom function sees exactly the built-in row resamples (ROC AUC, average precision)", () => {
     const { y: ys, a: as, b: bs } = synth(300, 4);
     const o = { yTrue: ys, predsA: as, predsB: bs, nBoot: 300, seed: 2 };
@@ -477,8 +483,8 @@ describe("pairedBootstrap", () => {
       expect(Math.abs(mean(cells.diffs) - mean(rows.diffs))).toBeLessThan(4 * s * Math.sqrt(2 / 4000));
       expect(Math.abs(sd(rows.diffs) - s)).toBeLessThan((5 * s) / Math.sqrt(4000));
       for (const q of [0.025, 0.25, 0.5, 0.75, 0.975]) {
-        const qc = quantile(Float64Array.from(cells.diffs).sort(), q);
-        const qr = quantile(Float64Array.from(rows.diffs).sort(), q);
+        const qc = quantileSorted(Float64Array.from(cells.diffs).sort(), q);
+        const qr = quantileSorted(Float64Array.from(rows.diffs).sort(), q);
         expect(Math.abs(qc - qr)).toBeLessThan(0.2 * s);
       }
       expect(ks(cells.diffs, rows.diffs)).toBeLessThan(ksCritical(4000, 4000));
@@ -624,7 +630,6 @@ describe("pairedBootstrap", () => {
     expect(bad({ predsB: [0.1, 0.2] })).toBe("INVALID_ARGUMENT");
     expect(bad({ yTrue: [], predsA: [], predsB: [] })).toBe("INVALID_ARGUMENT");
     expect(bad({ yTrue: [1, 1, 1, 1], metric: "roc_auc" })).toBe("INVALID_ARGUMENT");
-    expect(bad({ yTrue: [0, 0, 0, 0], metric: "log_loss" })).toBe("INVALID_ARGUMENT");
     expect(bad({ yTrue: [0, 2, 1, 0] })).toBe("INVALID_ARGUMENT");
     expect(bad({ predsA: [0.1, Number.NaN, 0.6, 0.4] })).toBe("INVALID_ARGUMENT");
     expect(bad({ predsA: [0.1, 1.5, 0.6, 0.4], metric: "brier" })).toBe("INVALID_ARGUMENT");
@@ -637,6 +642,10 @@ describe("pairedBootstrap", () => {
     expect(bad({ threshold: Number.NaN })).toBe("INVALID_ARGUMENT");
     expect(bad({ threads: 0 })).toBe("INVALID_ARGUMENT");
     expect(bad({ metric: () => Number.NaN })).toBe("INVALID_ARGUMENT");
+    // log loss is defined with one class (scikit-learn's labels=[0, 1]): no resample is drawn again
+    const negatives = pairedBootstrapSync({ ...ok, yTrue: [0, 0, 0, 0], metric: "log_loss", nBoot: 50 });
+    expect(negatives.valueA).toBe(logLoss([0, 0, 0, 0], ok.predsA));
+    expect(negatives.diffs.every((v) => Number.isFinite(v))).toBe(true);
     // with both classes, average precision and the label metrics accept one-class input, as scikit-learn
     expect(
       pairedBootstrapSync({ ...ok, yTrue: [0, 0, 0, 0], metric: "average_precision", nBoot: 5 }).valueA,
@@ -644,68 +653,7 @@ describe("pairedBootstrap", () => {
   });
 });
 
-describe("the samplers behind the cell path", () => {
-  it("log-factorial matches the sum of logs", () => {
-    for (const k of [0, 1, 5, 255, 256, 257, 1000, 12345]) {
-      let s = 0;
-      for (let i = 2; i <= k; i++) s += Math.log(i);
-      expect(Math.abs(logFactorial(k) - s)).toBeLessThan(1e-12 * Math.max(1, s));
-    }
-  });
-
-  it("binomial draws follow the exact pmf (chi-square goodness of fit, inversion and BTRS regimes)", () => {
-    const st = new Stream([11, 22, 33, 44]);
-    const draws = 20_000;
-    for (const [n, p] of [
-      [20, 0.3],
-      [1000, 0.004],
-      [50, 0.5],
-      [400, 0.05],
-      [10_000, 0.3],
-      [200, 0.93],
-      [12, 0.97],
-    ] as const) {
-      const counts = new Map<number, number>();
-      let sum = 0;
-      let outside = 0;
-      for (let i = 0; i < draws; i++) {
-        const k = binomial(n, p, st);
-        if (!(Number.isInteger(k) && k >= 0 && k <= n)) outside++;
-        counts.set(k, (counts.get(k) ?? 0) + 1);
-        sum += k;
-      }
-      expect(outside).toBe(0);
-      const pmf = (k: number) =>
-        Math.exp(
-          logFactorial(n) -
-            logFactorial(k) -
-            logFactorial(n - k) +
-            k * Math.log(p) +
-            (n - k) * Math.log1p(-p),
-        );
-      // bins with expected count ≥ max(5, draws/50) (at most 50 bins); the tails merged into the end bins
-      const bins: { exp: number; obs: number }[] = [];
-      let accE = 0;
-      let accO = 0;
-      for (let k = 0; k <= n; k++) {
-        accE += draws * pmf(k);
-        accO += counts.get(k) ?? 0;
-        if (accE >= Math.max(5, draws / 50)) {
-          bins.push({ exp: accE, obs: accO });
-          accE = 0;
-          accO = 0;
-        }
-      }
-      bins[bins.length - 1]!.exp += accE;
-      bins[bins.length - 1]!.obs += accO;
-      const chi2 = bins.reduce((s, bin) => s + (bin.obs - bin.exp) ** 2 / bin.exp, 0);
-      const df = bins.length - 1;
-      expect(df).toBeGreaterThan(0);
-      expect(chi2).toBeLessThan(CHI2_CRIT_001[df - 1]!);
-      expect(Math.abs(sum / draws - n * p)).toBeLessThan(5 * Math.sqrt((n * p * (1 - p)) / draws));
-    }
-  });
-
+describe("the bootstrap weight vectors", () => {
   it("bootstrap weight vectors: n uniform positions (small, medium and large n)", () => {
     const st = new Stream([9, 8, 7, 6]);
     for (const [n, reps] of [
@@ -729,27 +677,6 @@ describe("the samplers behind the cell path", () => {
       const chi2 = bins.reduce((acc, o) => acc + (o - expected) ** 2 / expected, 0);
       expect(chi2).toBeLessThan(CHI2_CRIT_001[48]!);
     }
-  });
-
-  it("multinomial draws sum to n with the right cell means", () => {
-    const st = new Stream([5, 6, 7, 8]);
-    const counts = [500, 0, 1200, 30, 3000, 5270, 0, 0];
-    const total = counts.reduce((s, v) => s + v, 0);
-    const out = new Float64Array(8);
-    const sums = new Float64Array(8);
-    for (let r = 0; r < 4000; r++) {
-      multinomial(total, counts, st, out);
-      expect(out.reduce((s, v) => s + v, 0)).toBe(total);
-      out.forEach((v, k) => {
-        sums[k]! += v;
-      });
-    }
-    counts.forEach((c, k) => {
-      const p = c / total;
-      const se = Math.sqrt((total * p * (1 - p)) / 4000);
-      expect(Math.abs(sums[k]! / 4000 - c)).toBeLessThanOrEqual(5 * se);
-      if (c === 0) expect(sums[k]).toBe(0);
-    });
   });
 });
 
@@ -854,13 +781,5 @@ describe("holm and benjaminiHochberg (statsmodels multipletests)", () => {
     expect(code(() => benjaminiHochberg([0.1, Number.NaN]))).toBe("INVALID_ARGUMENT");
     expect(code(() => holm([0.1], { alpha: 0 }))).toBe("INVALID_ARGUMENT");
     expect(holm([])).toEqual({ pAdjusted: [], reject: [] });
-  });
-});
-
-describe("normal tails (scipy.stats)", () => {
-  it("normalCdf and normalQuantile", () => {
-    for (const [z, v] of Object.entries(NORMAL_CDF))
-      expect(Math.abs(normalCdf(Number(z)) / v - 1)).toBeLessThan(1e-13);
-    for (const [q, v] of Object.entries(NORMAL_PPF)) expect(normalQuantile(Number(q))).toBeCloseTo(v, 12);
   });
 });

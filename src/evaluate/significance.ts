@@ -2,14 +2,20 @@
  * Is model B really better than model A on the same rows? Paired bootstrap with a percentile
  * confidence interval, McNemar's test on the discordant pairs, DeLong's test for two correlated
  * ROC AUCs, and Holm / Benjamini–Hochberg adjustment when several candidates are compared at once.
+ * The same bootstrap engine gives one model's metric its interval (`bootstrap`: the evaluation
+ * record's intervals).
  *
  * Conventions: a difference is always B − A; labels are 0/1; label metrics threshold the
  * predictions (score ≥ threshold → 1, so 0/1 predictions pass through unchanged).
  */
 import { availableParallelism } from "node:os";
 import type { Piscina } from "piscina";
+import { logFactorial, multinomial } from "../core/binomial.js";
 import { SextantError } from "../core/errors.js";
-import { Rng } from "../core/rng.js";
+import { erfc, ndtri } from "../core/normal.js";
+import { quantileSorted } from "../core/quantile.js";
+import { type Alloc, descendingOrder, rankRows, type TypedArrayCtor } from "../core/ranking.js";
+import { Rng, Stream } from "../core/rng.js";
 import { workerPool } from "../core/worker-pool.js";
 import {
   CHUNK,
@@ -23,15 +29,18 @@ import {
   type RowTask,
   runRowChunk,
   STARTED,
-  Stream,
 } from "./bootstrap.worker.js";
 import {
   apFromArrays,
   aucFromArrays,
+  brierRow,
+  brierScore,
   CELL_METRICS,
   type CellMetric,
   type ConfusionMatrix,
   type Labels,
+  logLoss,
+  logLossRow,
   type Scores,
   toBinary,
 } from "./metrics.js";
@@ -63,12 +72,8 @@ export type BootstrapMetricName = (typeof BOOTSTRAP_METRICS)[number];
  */
 export type MetricFn = (yTrue: Uint8Array, preds: Float64Array) => number;
 
-export interface PairedBootstrapOptions {
-  yTrue: Labels;
-  /** Predictions of the reference model A: scores, probabilities or 0/1 labels. */
-  predsA: Scores;
-  /** Predictions of the candidate model B. */
-  predsB: Scores;
+/** What the bootstrap of one model and the paired bootstrap of two share. */
+export interface BootstrapSettings {
   metric: BootstrapMetricName | MetricFn;
   /** Resamples (default 10,000). */
   nBoot?: number;
@@ -81,17 +86,45 @@ export interface PairedBootstrapOptions {
   /** For precision, recall and F1 (scikit-learn's zero_division; default 0). */
   zeroDivision?: 0 | 1;
   /**
-   * Whether a larger metric is better (default: true, except log_loss and brier). The p-value
-   * counts the resamples where B is not better.
-   */
-  greaterIsBetter?: boolean;
-  /**
    * "cells" resamples the joint confusion cells (only for label metrics), "rows" resamples rows;
    * "auto" (default) takes cells whenever the metric allows it.
    */
   method?: "auto" | "cells" | "rows";
   /** Threads for the row path (default: all cores); the result does not depend on it. */
   threads?: number;
+}
+
+export interface PairedBootstrapOptions extends BootstrapSettings {
+  yTrue: Labels;
+  /** Predictions of the reference model A: scores, probabilities or 0/1 labels. */
+  predsA: Scores;
+  /** Predictions of the candidate model B. */
+  predsB: Scores;
+  /**
+   * Whether a larger metric is better (default: true, except log_loss and brier). The p-value
+   * counts the resamples where B is not better.
+   */
+  greaterIsBetter?: boolean;
+}
+
+/** One model's metric with a percentile interval: {@link bootstrap}. */
+export interface BootstrapOptions extends BootstrapSettings {
+  yTrue: Labels;
+  /** The model's predictions: scores, probabilities or 0/1 labels. */
+  preds: Scores;
+}
+
+export interface BootstrapResult {
+  /** The metric's name, or "custom". */
+  metric: string;
+  /** The metric on the full data. */
+  value: number;
+  /** Percentile interval of the resampled values (numpy's linear interpolation). */
+  ci: [number, number];
+  /** The resampled values, in resample order. */
+  samples: Float64Array;
+  nBoot: number;
+  method: "cells" | "rows";
 }
 
 export interface PairedBootstrapResult {
@@ -129,7 +162,9 @@ interface Prepared {
   name: string;
   t: Uint8Array;
   a: Float64Array;
+  /** Model B's predictions; A's own for the bootstrap of one model (`paired` false). */
   b: Float64Array;
+  paired: boolean;
   n: number;
   nBoot: number;
   level: number;
@@ -157,12 +192,27 @@ function checkScores(s: Scores, name: string, probabilities: boolean): Float64Ar
   return out;
 }
 
-function prepare(o: PairedBootstrapOptions): Prepared {
+/**
+ * Checks and lays out a bootstrap's input: two models' predictions for the paired bootstrap, one
+ * (`predsB` null) for the bootstrap of one model.
+ */
+function prepare(
+  o: BootstrapSettings & { yTrue: Labels; greaterIsBetter?: boolean },
+  predsA: Scores,
+  predsB: Scores | null,
+): Prepared {
   const n = o.yTrue.length;
-  if (o.predsA.length !== n || o.predsB.length !== n) {
+  if (predsB === null) {
+    if (predsA.length !== n) {
+      throw bad(`yTrue has ${n} values and preds ${predsA.length}; they must match`, {
+        yTrue: n,
+        preds: predsA.length,
+      });
+    }
+  } else if (predsA.length !== n || predsB.length !== n) {
     throw bad(
-      `yTrue, predsA and predsB have ${n}, ${o.predsA.length} and ${o.predsB.length} values; they must match`,
-      { yTrue: n, predsA: o.predsA.length, predsB: o.predsB.length },
+      `yTrue, predsA and predsB have ${n}, ${predsA.length} and ${predsB.length} values; they must match`,
+      { yTrue: n, predsA: predsA.length, predsB: predsB.length },
     );
   }
   if (n === 0) throw bad("empty input: the bootstrap needs at least one row");
@@ -191,9 +241,9 @@ function prepare(o: PairedBootstrapOptions): Prepared {
   }
   const probabilistic = name === "log_loss" || name === "brier";
   const t = toBinary(o.yTrue, "yTrue");
-  const a = checkScores(o.predsA, "predsA", probabilistic);
-  const b = checkScores(o.predsB, "predsB", probabilistic);
-  if (name === "roc_auc" || name === "log_loss") {
+  const a = checkScores(predsA, predsB === null ? "preds" : "predsA", probabilistic);
+  const b = predsB === null ? a : checkScores(predsB, "predsB", probabilistic);
+  if (name === "roc_auc") {
     let pos = 0;
     for (let i = 0; i < n; i++) pos += t[i]!;
     if (pos === 0 || pos === n) {
@@ -214,6 +264,7 @@ function prepare(o: PairedBootstrapOptions): Prepared {
     t,
     a,
     b,
+    paired: predsB !== null,
     n,
     nBoot,
     level,
@@ -227,16 +278,14 @@ function prepare(o: PairedBootstrapOptions): Prepared {
   };
 }
 
-/** Four 32-bit words of generator state per chunk, drawn from the seeded Rng. */
+/** The state of one independent stream of the seeded Rng per chunk (four 32-bit words each). */
 function drawSeeds(rng: Rng, chunks: number, shared: boolean): Uint32Array {
   const out = alloc(Uint32Array, 4 * chunks, shared);
-  for (let i = 0; i < out.length; i++) out[i] = rng.int(0, 0xffffffff);
+  for (let c = 0; c < chunks; c++) out.set(rng.streamState(), 4 * c);
   return out;
 }
 
-type TypedCtor<T> = { new (n: number): T; new (buf: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number };
-
-function alloc<T>(Ctor: TypedCtor<T>, n: number, shared: boolean): T {
+function alloc<T>(Ctor: TypedArrayCtor<T>, n: number, shared: boolean): T {
   return shared ? new Ctor(new SharedArrayBuffer(n * Ctor.BYTES_PER_ELEMENT)) : new Ctor(n);
 }
 
@@ -254,56 +303,29 @@ function cellFn(m: CellMetric): (c: ConfusionMatrix, zd: number) => number {
   return CELL_METRICS[m] as (c: ConfusionMatrix, zd: number) => number;
 }
 
-/** Descending order of `s`, ties by row (stable). */
-function descending(s: Float64Array): Uint32Array {
-  const idx = new Uint32Array(s.length);
-  for (let i = 0; i < idx.length; i++) idx[i] = i;
-  idx.sort((x, y) => s[y]! - s[x]! || x - y);
-  return idx;
-}
-
-const EPS_LOG = 1e-15;
-
-/** Sorts the rows once and lays out what the row kernels read. */
+/** Sorts the rows once and lays out what the row kernels read (B's side only when paired). */
 function rowData(p: Prepared, shared: boolean): RowData {
   const { n, t, a, b } = p;
-  const orderA = descending(a);
-  const orderB = descending(b);
+  const orderA = descendingOrder(a);
+  const put: Alloc = (Ctor, m) => alloc(Ctor, m, shared);
   const d: RowData = {
     n,
     orderA: alloc(Uint32Array, n, shared),
-    yA: alloc(Uint8Array, n, shared),
-    lastA: alloc(Uint8Array, n, shared),
-    tiesA: false,
-    posB: alloc(Uint32Array, n, shared),
-    yB: alloc(Uint8Array, n, shared),
-    lastB: alloc(Uint8Array, n, shared),
-    tiesB: false,
+    a: rankRows(t, a, orderA, put),
+    b: null,
+    posB: null,
     cell: null,
     lossA: null,
     lossB: null,
-    apAtA: null,
-    apEndA: null,
-    apAtB: null,
-    apEndB: null,
   };
-  const rank = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = orderA[i]!;
-    d.orderA[i] = r;
-    d.yA[i] = t[r]!;
-    rank[r] = i;
-    const last = i === n - 1 || a[orderA[i + 1]!] !== a[r];
-    d.lastA[i] = last ? 1 : 0;
-    if (!last) d.tiesA = true;
-  }
-  for (let i = 0; i < n; i++) {
-    const r = orderB[i]!;
-    d.posB[i] = rank[r]!;
-    d.yB[i] = t[r]!;
-    const last = i === n - 1 || b[orderB[i + 1]!] !== b[r];
-    d.lastB[i] = last ? 1 : 0;
-    if (!last) d.tiesB = true;
+  d.orderA.set(orderA);
+  if (p.paired) {
+    const orderB = descendingOrder(b);
+    d.b = rankRows(t, b, orderB, put);
+    const rank = new Uint32Array(n);
+    for (let i = 0; i < n; i++) rank[orderA[i]!] = i;
+    d.posB = alloc(Uint32Array, n, shared);
+    for (let i = 0; i < n; i++) d.posB[i] = rank[orderB[i]!]!;
   }
   if (p.cellMetric !== null) {
     d.cell = alloc(Uint8Array, n, shared);
@@ -312,54 +334,17 @@ function rowData(p: Prepared, shared: boolean): RowData {
       d.cell[i] = t[r]! * 4 + (a[r]! >= p.threshold ? 2 : 0) + (b[r]! >= p.threshold ? 1 : 0);
     }
   }
-  if (p.name === "average_precision") {
-    [d.apAtA, d.apEndA] = positivesWithGroupEnds(d.yA, d.lastA, shared);
-    [d.apAtB, d.apEndB] = positivesWithGroupEnds(d.yB, d.lastB, shared);
-  }
   if (p.name === "log_loss" || p.name === "brier") {
-    d.lossA = alloc(Float64Array, n, shared);
-    d.lossB = alloc(Float64Array, n, shared);
-    const loss =
-      p.name === "brier"
-        ? (y: number, q: number) => (q - y) ** 2
-        : (y: number, q: number) => {
-            const c = Math.min(1 - EPS_LOG, Math.max(EPS_LOG, q));
-            return y === 1 ? -Math.log(c) : -Math.log(1 - c);
-          };
-    for (let i = 0; i < n; i++) {
-      const r = orderA[i]!;
-      d.lossA[i] = loss(t[r]!, a[r]!);
-      d.lossB[i] = loss(t[r]!, b[r]!);
-    }
+    const loss = p.name === "brier" ? brierRow : logLossRow;
+    const perRow = (s: Float64Array) => {
+      const out = alloc(Float64Array, n, shared);
+      for (let i = 0; i < n; i++) out[i] = loss(t[orderA[i]!]!, s[orderA[i]!]!);
+      return out;
+    };
+    d.lossA = perRow(a);
+    if (p.paired) d.lossB = perRow(b);
   }
   return d;
-}
-
-/** Indices of the positives along an order, and the index where each one's tie group ends. */
-function positivesWithGroupEnds(
-  y: Uint8Array,
-  last: Uint8Array,
-  shared: boolean,
-): [Uint32Array, Uint32Array] {
-  let m = 0;
-  for (let i = 0; i < y.length; i++) m += y[i]!;
-  const at = alloc(Uint32Array, m, shared);
-  const end = alloc(Uint32Array, m, shared);
-  let k = 0;
-  let groupStart = 0;
-  for (let i = 0; i < y.length; i++) {
-    if (last[i] === 1) {
-      for (let j = groupStart; j <= i; j++) {
-        if (y[j] === 1) {
-          at[k] = j;
-          end[k] = i;
-          k++;
-        }
-      }
-      groupStart = i + 1;
-    }
-  }
-  return [at, end];
 }
 
 /**
@@ -372,34 +357,41 @@ export function bootstrapRows(
     metric: BootstrapMetricName;
   },
 ): RowData {
-  return rowData(prepare({ ...o, seed: 0 }), false);
+  return rowData(prepare({ ...o, seed: 0 }, o.predsA, o.predsB), false);
 }
 
 function kernelOf(p: Prepared): RowKernel {
   if (p.cellMetric !== null) return { kind: "cells", metric: p.cellMetric, zeroDivision: p.zeroDivision };
   if (p.name === "roc_auc") return { kind: "auc" };
   if (p.name === "average_precision") return { kind: "ap" };
-  return { kind: "mean", bothClasses: p.name === "log_loss" };
+  return { kind: "mean" };
+}
+
+/** The metric of one model's predictions on the full data. */
+function fullValue(p: Prepared, s: Float64Array): number {
+  if (p.fn) return p.fn(p.t, s);
+  if (p.cellMetric !== null) {
+    const c: ConfusionMatrix = { tp: 0, fp: 0, tn: 0, fn: 0 };
+    for (let i = 0; i < p.n; i++) {
+      const pred = s[i]! >= p.threshold;
+      if (p.t[i] === 1) {
+        if (pred) c.tp++;
+        else c.fn++;
+      } else if (pred) c.fp++;
+      else c.tn++;
+    }
+    return cellFn(p.cellMetric)(c, p.zeroDivision);
+  }
+  if (p.name === "roc_auc") return aucFromArrays(p.t, s);
+  if (p.name === "average_precision") return apFromArrays(p.t, s);
+  if (p.name === "log_loss") return logLoss(p.t, s);
+  return brierScore(p.t, s);
 }
 
 /** The metric of A and B on the full data. */
 function observed(p: Prepared): [number, number] {
-  if (p.fn) return [p.fn(p.t, p.a), p.fn(p.t, p.b)];
-  if (p.cellMetric !== null) {
-    const [A, B] = cellsToMatrices(jointCells(p));
-    const f = cellFn(p.cellMetric);
-    return [f(A, p.zeroDivision), f(B, p.zeroDivision)];
-  }
-  if (p.name === "roc_auc") return [aucFromArrays(p.t, p.a), aucFromArrays(p.t, p.b)];
-  if (p.name === "average_precision") return [apFromArrays(p.t, p.a), apFromArrays(p.t, p.b)];
-  const d = rowData(p, false);
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < p.n; i++) {
-    sa += d.lossA![i]!;
-    sb += d.lossB![i]!;
-  }
-  return [sa / p.n, sb / p.n];
+  const va = fullValue(p, p.a);
+  return [va, p.paired ? fullValue(p, p.b) : va];
 }
 
 /** Cell path: nBoot multinomial(n, p̂) draws of the eight joint cells. */
@@ -442,12 +434,12 @@ function runCustom(p: Prepared, fn: MetricFn): [Float64Array, Float64Array] {
         for (let m = w[i]!; m > 0; m--) {
           yr[k] = p.t[row]!;
           ar[k] = p.a[row]!;
-          br[k] = p.b[row]!;
+          if (p.paired) br[k] = p.b[row]!;
           k++;
         }
       }
       const va = fn(yr, ar);
-      const vb = fn(yr, br);
+      const vb = p.paired ? fn(yr, br) : va;
       if (typeof va !== "number" || typeof vb !== "number" || Number.isNaN(va) || Number.isNaN(vb)) {
         throw bad(
           `the custom metric returned ${String(va)} and ${String(vb)} on resample ${r}: it must return numbers`,
@@ -561,6 +553,13 @@ async function runRowsParallel(p: Prepared, threads: number): Promise<[Float64Ar
   return [task.outA, task.outB];
 }
 
+/** The percentile interval of resampled values at the level asked. */
+function percentileCi(p: Prepared, values: Float64Array): [number, number] {
+  const sorted = Float64Array.from(values).sort();
+  const tail = (1 - p.level) / 2;
+  return [quantileSorted(sorted, tail), quantileSorted(sorted, 1 - tail)];
+}
+
 function summarize(
   p: Prepared,
   valueA: number,
@@ -577,14 +576,12 @@ function summarize(
     sum += d;
     if (p.greaterIsBetter ? d <= 0 : d >= 0) against++;
   }
-  const sorted = Float64Array.from(diffs).sort();
-  const tail = (1 - p.level) / 2;
   return {
     metric: p.name,
     valueA,
     valueB,
     meanDiff: sum / p.nBoot,
-    ci: [quantile(sorted, tail), quantile(sorted, 1 - tail)],
+    ci: percentileCi(p, diffs),
     pValue: against / p.nBoot,
     diffs,
     nBoot: p.nBoot,
@@ -593,12 +590,20 @@ function summarize(
   };
 }
 
-/** numpy.quantile's default (linear) on sorted values. */
-export function quantile(sorted: ArrayLike<number>, q: number): number {
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+/** The resampled metric of A and of B: the cell path, a custom metric's rows, or the row kernels. */
+async function resample(p: Prepared, threads: number): Promise<[Float64Array, Float64Array]> {
+  if (p.method === "cells") return runCells(p);
+  if (p.fn) return runCustom(p, p.fn);
+  if (threads > 1 && p.n * p.nBoot >= PARALLEL_MIN_WORK && Math.ceil(p.nBoot / CHUNK) > 1) {
+    return runRowsParallel(p, threads);
+  }
+  return runRowsHere(p);
+}
+
+/** {@link resample} on the calling thread. */
+function resampleHere(p: Prepared, threads: number | undefined): [Float64Array, Float64Array] {
+  if (threads !== undefined) resolveThreads(threads);
+  return p.method === "cells" ? runCells(p) : p.fn ? runCustom(p, p.fn) : runRowsHere(p);
 }
 
 /**
@@ -610,33 +615,54 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
  * Rank and probabilistic metrics, and custom functions, resample rows ("rows"): per resample a
  * weight vector over the rows, walked over the score orders sorted once; large jobs share the
  * resamples with worker threads. A resample that holds a single class is drawn again for roc_auc
- * and log_loss (they are undefined there, as in scikit-learn); a custom function sees every
- * resample as drawn and receives the labels and raw predictions of the resampled rows.
+ * (undefined there, as in scikit-learn); log loss is defined with one class (scikit-learn's
+ * labels=[0, 1]); a custom function sees every resample as drawn and receives the labels and raw
+ * predictions of the resampled rows.
  *
  * @throws INVALID_ARGUMENT on mismatched lengths, empty input, labels outside {0, 1}, NaN
- *   predictions, probabilities outside [0, 1] (log_loss, brier), one class only (roc_auc,
- *   log_loss), an unknown metric, or a bad nBoot, ci, seed or threshold
+ *   predictions, probabilities outside [0, 1] (log_loss, brier), one class only (roc_auc), an
+ *   unknown metric, or a bad nBoot, ci, seed or threshold
  */
 export async function pairedBootstrap(o: PairedBootstrapOptions): Promise<PairedBootstrapResult> {
-  const p = prepare(o);
+  const p = prepare(o, o.predsA, o.predsB);
   const threads = resolveThreads(o.threads);
   const [va, vb] = observed(p);
-  let out: [Float64Array, Float64Array];
-  if (p.method === "cells") out = runCells(p);
-  else if (p.fn) out = runCustom(p, p.fn);
-  else if (threads > 1 && p.n * p.nBoot >= PARALLEL_MIN_WORK && Math.ceil(p.nBoot / CHUNK) > 1) {
-    out = await runRowsParallel(p, threads);
-  } else out = runRowsHere(p);
-  return summarize(p, va, vb, out[0], out[1]);
+  const [outA, outB] = await resample(p, threads);
+  return summarize(p, va, vb, outA, outB);
 }
 
 /** {@link pairedBootstrap} on the calling thread only; the same result for the same seed. */
 export function pairedBootstrapSync(o: PairedBootstrapOptions): PairedBootstrapResult {
-  const p = prepare(o);
-  if (o.threads !== undefined) resolveThreads(o.threads);
+  const p = prepare(o, o.predsA, o.predsB);
   const [va, vb] = observed(p);
-  const out = p.method === "cells" ? runCells(p) : p.fn ? runCustom(p, p.fn) : runRowsHere(p);
-  return summarize(p, va, vb, out[0], out[1]);
+  const [outA, outB] = resampleHere(p, o.threads);
+  return summarize(p, va, vb, outA, outB);
+}
+
+function single(p: Prepared, value: number, samples: Float64Array): BootstrapResult {
+  return { metric: p.name, value, ci: percentileCi(p, samples), samples, nBoot: p.nBoot, method: p.method };
+}
+
+/**
+ * One model's metric with a percentile bootstrap interval: the paired bootstrap's engine (its cell
+ * path, row kernels, seeding and threads) run on one model's predictions. The evaluation record's
+ * intervals are these.
+ * @throws INVALID_ARGUMENT as {@link pairedBootstrap}
+ */
+export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
+  const p = prepare(o, o.preds, null);
+  const threads = resolveThreads(o.threads);
+  const [value] = observed(p);
+  const [samples] = await resample(p, threads);
+  return single(p, value, samples);
+}
+
+/** {@link bootstrap} on the calling thread only; the same result for the same seed. */
+export function bootstrapSync(o: BootstrapOptions): BootstrapResult {
+  const p = prepare(o, o.preds, null);
+  const [value] = observed(p);
+  const [samples] = resampleHere(p, o.threads);
+  return single(p, value, samples);
 }
 
 // ---------------------------------------------------------------- worker pool
@@ -646,179 +672,7 @@ function pool(maxThreads: number): Piscina {
   return workerPool(import.meta.url, "bootstrap.worker", maxThreads);
 }
 
-// ================================================================ sampling
-
-const LOG_FACT_TABLE = (() => {
-  const t = new Float64Array(256);
-  for (let k = 2; k < 256; k++) t[k] = t[k - 1]! + Math.log(k);
-  return t;
-})();
-const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
-
-/** log(k!) for an integer k ≥ 0: a table below 256, Stirling's series (error < 1e-17) above. */
-export function logFactorial(k: number): number {
-  if (k < 256) return LOG_FACT_TABLE[k]!;
-  const r = 1 / k;
-  const r2 = r * r;
-  return (
-    (k + 0.5) * Math.log(k) - k + HALF_LOG_2PI + r * (1 / 12 - r2 * (1 / 360 - r2 * (1 / 1260 - r2 / 1680)))
-  );
-}
-
-/** A uniform source: the bootstrap's generator, or anything with `random()` in [0, 1). */
-export interface Uniform {
-  random(): number;
-}
-
-/**
- * An exact Binomial(n, p) draw. n·min(p, 1−p) < 10: inversion from 0 with the pmf recurrence;
- * otherwise Hörmann's transformed rejection with squeeze (BTRS, 1993), which accepts about 4 in
- * 5 proposals at a cost of two uniforms each and compares against the exact log pmf.
- */
-export function binomial(n: number, p: number, u: Uniform): number {
-  if (p <= 0 || n === 0) return 0;
-  if (p >= 1) return n;
-  if (p > 0.5) return n - binomial(n, 1 - p, u);
-  return n * p < 10 ? binomialInversion(n, p, u) : binomialBtrs(n, p, u);
-}
-
-function binomialInversion(n: number, p: number, u: Uniform): number {
-  const q = 1 - p;
-  const s = p / q;
-  const a = (n + 1) * s;
-  const p0 = Math.exp(n * Math.log1p(-p));
-  for (;;) {
-    let x = u.random();
-    let pk = p0;
-    let k = 0;
-    while (x >= pk) {
-      x -= pk;
-      k++;
-      pk *= a / k - s;
-      // past n, or a pmf that underflowed: x fell in the rounding gap of the total mass; redraw
-      if (k > n || pk === 0) break;
-    }
-    if (k <= n && pk !== 0) return k;
-  }
-}
-
-function binomialBtrs(n: number, p: number, u: Uniform): number {
-  const q = 1 - p;
-  const spq = Math.sqrt(n * p * q);
-  const b = 1.15 + 2.53 * spq;
-  const a = -0.0873 + 0.0248 * b + 0.01 * p;
-  const c = n * p + 0.5;
-  const vr = 0.92 - 4.2 / b;
-  const alpha = (2.83 + 5.1 / b) * spq;
-  const m = Math.floor((n + 1) * p);
-  // the log pmf's constants, computed on the first proposal that needs them (most are accepted
-  // by the squeeze before)
-  let lpq = Number.NaN;
-  let h = Number.NaN;
-  for (;;) {
-    const x = u.random() - 0.5;
-    let v = u.random();
-    const us = 0.5 - Math.abs(x);
-    const k = Math.floor(((2 * a) / us + b) * x + c);
-    if (k < 0 || k > n) continue;
-    if (us >= 0.07 && v <= vr) return k;
-    if (Number.isNaN(h)) {
-      lpq = Math.log(p / q);
-      h = logFactorial(m) + logFactorial(n - m);
-    }
-    v = Math.log((v * alpha) / (a / (us * us) + b));
-    if (v <= h - logFactorial(k) - logFactorial(n - k) + (k - m) * lpq) return k;
-  }
-}
-
-/**
- * A multinomial(n, counts / Σcounts) draw into `out` by sequential binomials: cell k gets
- * Binomial(what is left, its share of the mass left).
- */
-export function multinomial(n: number, counts: ArrayLike<number>, u: Uniform, out: Float64Array): void {
-  let left = n;
-  let mass = 0;
-  for (let k = 0; k < counts.length; k++) mass += counts[k]!;
-  for (let k = 0; k < counts.length; k++) {
-    const ck = counts[k]!;
-    let x: number;
-    if (ck === 0 || left === 0) x = 0;
-    else if (ck >= mass) x = left;
-    else x = binomial(left, ck / mass, u);
-    out[k] = x;
-    left -= x;
-    mass -= ck;
-  }
-}
-
-// ================================================================ normal and chi-square tails
-
-const SQRT_PI = Math.sqrt(Math.PI);
-
-/**
- * erfc(x): 1 − erf(x) from erf's all-positive series below 2, Lentz's continued fraction
- * (relative error near 1e-15) from 2 on.
- */
-export function erfc(x: number): number {
-  if (Number.isNaN(x)) return Number.NaN;
-  if (x < 0) return 2 - erfc(-x);
-  if (x < 2) {
-    // erf(x) = 2/√π · e^(−x²) · Σ 2ⁿ x^(2n+1) / (1·3·…·(2n+1))
-    const x2 = x * x;
-    let term = x;
-    let sum = x;
-    for (let k = 1; k < 200; k++) {
-      term *= (2 * x2) / (2 * k + 1);
-      sum += term;
-      if (term < 1e-17 * sum) break;
-    }
-    return 1 - (2 / SQRT_PI) * Math.exp(-x2) * sum;
-  }
-  if (x > 27) return 0;
-  // erfc(x) = e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …))))
-  const tiny = 1e-300;
-  let f = x;
-  let C = x;
-  let D = 0;
-  for (let k = 1; k < 500; k++) {
-    const ak = k / 2;
-    D = x + ak * D;
-    D = D === 0 ? 1 / tiny : 1 / D;
-    C = x + ak / C;
-    if (C === 0) C = tiny;
-    const delta = C * D;
-    f *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  return Math.exp(-x * x) / (SQRT_PI * f);
-}
-
-/** Standard normal CDF. */
-export function normalCdf(z: number): number {
-  return 0.5 * erfc(-z / Math.SQRT2);
-}
-
-/** Standard normal quantile: a rational first guess (Abramowitz–Stegun 26.2.23) and Newton steps. */
-export function normalQuantile(q: number): number {
-  if (!(q > 0 && q < 1)) {
-    if (q === 0) return Number.NEGATIVE_INFINITY;
-    if (q === 1) return Number.POSITIVE_INFINITY;
-    return Number.NaN;
-  }
-  if (q > 0.5) return -normalQuantile(1 - q);
-  const t = Math.sqrt(-2 * Math.log(q));
-  let x = -(
-    t -
-    (2.515517 + t * (0.802853 + t * 0.010328)) / (1 + t * (1.432788 + t * (0.189269 + t * 0.001308)))
-  );
-  for (let i = 0; i < 50; i++) {
-    const pdf = Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
-    const dx = (normalCdf(x) - q) / pdf;
-    x -= dx;
-    if (!(Math.abs(dx) > 1e-14 * Math.max(1, Math.abs(x)))) break;
-  }
-  return x;
-}
+// ================================================================ chi-square and binomial tails
 
 /** P(X ≥ x) for X ~ chi-square with one degree of freedom. */
 function chi2Sf1(x: number): number {
@@ -950,11 +804,11 @@ function midranks(v: Float64Array): Float64Array {
   return out;
 }
 
-/** DeLong's structural components of one score vector (Sun & Xu's midrank form). */
-function components(
-  pos: Float64Array,
-  neg: Float64Array,
-): { v10: Float64Array; v01: Float64Array; auc: number } {
+/**
+ * DeLong's structural components of one score vector (Sun & Xu's midrank form). Their mean is the
+ * AUC; the AUC reported is the rank metrics' own ({@link aucFromArrays}), the same to rounding.
+ */
+function components(pos: Float64Array, neg: Float64Array): { v10: Float64Array; v01: Float64Array } {
   const m = pos.length;
   const n = neg.length;
   const all = new Float64Array(m + n);
@@ -965,13 +819,9 @@ function components(
   const ty = midranks(neg);
   const v10 = new Float64Array(m);
   const v01 = new Float64Array(n);
-  let sum = 0;
-  for (let i = 0; i < m; i++) {
-    v10[i] = (tz[i]! - tx[i]!) / n;
-    sum += v10[i]!;
-  }
+  for (let i = 0; i < m; i++) v10[i] = (tz[i]! - tx[i]!) / n;
   for (let j = 0; j < n; j++) v01[j] = 1 - (tz[m + j]! - ty[j]!) / m;
-  return { v10, v01, auc: sum / m };
+  return { v10, v01 };
 }
 
 /** Sample covariance (n − 1 denominator). */
@@ -1041,14 +891,16 @@ export function delongTest(
   const variance =
     (cov(A.v10, A.v10) + cov(B.v10, B.v10) - 2 * cov(A.v10, B.v10)) / m +
     (cov(A.v01, A.v01) + cov(B.v01, B.v01) - 2 * cov(A.v01, B.v01)) / n;
-  const diff = B.auc - A.auc;
+  const aucA = aucFromArrays(t, a);
+  const aucB = aucFromArrays(t, b);
+  const diff = aucB - aucA;
   const se = Math.sqrt(Math.max(0, variance));
   let z: number;
   if (se > 0) z = diff / se;
   else z = diff === 0 ? 0 : diff > 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
   const pValue = Math.min(1, erfc(Math.abs(z) / Math.SQRT2));
-  const half = normalQuantile(1 - (1 - level) / 2) * se;
-  return { aucA: A.auc, aucB: B.auc, diff, se, z, pValue, ci: [diff - half, diff + half] };
+  const half = -ndtri((1 - level) / 2) * se;
+  return { aucA, aucB, diff, se, z, pValue, ci: [diff - half, diff + half] };
 }
 
 // ================================================================ multiple comparisons

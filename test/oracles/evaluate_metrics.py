@@ -47,4 +47,17 @@ out["mcc_constant"] = metrics.matthews_corrcoef([1, 0, 1], [1, 1, 1])
 out["balanced_one_class"] = metrics.balanced_accuracy_score([1, 1, 1, 1], [1, 0, 1, 1])
 out["ap_no_positive"] = float(metrics.average_precision_score([0, 0, 0], [0.2, 0.5, 0.1]))
 out["auc_all_tied"] = metrics.roc_auc_score([1, 0, 1, 0], [0.5, 0.5, 0.5, 0.5])
+# log loss: scikit-learn 1.2's default eps="auto" clips at np.finfo(np.float64).eps (2.22e-16; it
+# was 1e-15 before 1.2); labels=[0, 1] makes it defined when y_true holds one class
+LL = {"labels": [0, 1]}
+out["logloss_eps_auto"] = float(np.finfo(np.float64).eps)
+out["logloss_all_negative"] = metrics.log_loss([0, 0, 0, 0], [0.1, 0.2, 0.3, 0.05], **LL)
+out["logloss_all_positive"] = metrics.log_loss([1, 1, 1], [0.9, 0.6, 0.99], **LL)
+out["logloss_clipped"] = metrics.log_loss([1, 0, 1, 0, 1], [0.0, 1.0, 1.0, 0.0, 0.5], **LL)
+out["logloss_clipped_eps_1e-15"] = metrics.log_loss([1, 0, 1, 0, 1], [0.0, 1.0, 1.0, 0.0, 0.5], eps=1e-15, **LL)
+out["logloss_all_negative_clipped"] = metrics.log_loss([0, 0], [1.0, 0.25], **LL)
+w = [0, 1, 0, 1, 0, 1, 0, 1, 0, 2, 3, 0, 2, 1, 2, 1, 1, 0, 0, 0]
+out["logloss_weights"] = w
+out["logloss_weighted"] = metrics.log_loss(y, s, sample_weight=w)
+out["logloss_weighted_one_class"] = metrics.log_loss([0, 0, 0], [0.2, 0.7, 1.0], sample_weight=[1, 2.5, 0.5], **LL)
 print(json.dumps(out))

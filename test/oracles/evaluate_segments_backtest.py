@@ -16,7 +16,7 @@ n = 40
 seg = rng.choice(["free", "power", "casual"], size=n)
 y = rng.integers(0, 2, size=n)
 s = np.round(np.clip(0.5 * y + rng.normal(0.25, 0.25, size=n), 0, 1), 2)
-# one segment with a single class, so ROC AUC is undefined there
+# one segment with a single class, so ROC AUC is undefined there (log loss is defined: labels=[0, 1])
 seg[:5] = "trial"
 y[:5] = 0
 print("seg =", json.dumps(seg.tolist()))
@@ -33,13 +33,9 @@ def metrics(yt, sc):
         "mcc": matthews_corrcoef(yt, pred),
         "average_precision": average_precision_score(yt, sc) if yt.sum() > 0 else 0.0,
         "brier": brier_score_loss(yt, sc),
+        "log_loss": log_loss(yt, sc, labels=[0, 1]),
     }
-    if len(set(yt)) == 2:
-        out["roc_auc"] = roc_auc_score(yt, sc)
-        out["log_loss"] = log_loss(yt, sc)
-    else:
-        out["roc_auc"] = None
-        out["log_loss"] = None
+    out["roc_auc"] = roc_auc_score(yt, sc) if len(set(yt)) == 2 else None
     return out
 
 

@@ -9,7 +9,7 @@ Run: /usr/bin/python3 test/oracles/evaluate_significance.py
 - DeLong: an independent, straightforward O(m·n) implementation below (placement values from the
   pairwise kernel), not the midrank algorithm the library uses;
 - Holm / Benjamini-Hochberg: statsmodels.stats.multitest.multipletests;
-- normal and chi-square tails: scipy.stats.
+- chi-square tails: scipy.stats (the normal ones: core_normal.py).
 """
 import json
 import warnings
@@ -99,8 +99,6 @@ for method in ("holm", "fdr_bh"):
 out["multitest"] = {"p": ps, **mt}
 
 # ---------------------------------------------------------------- tails
-out["normal_cdf"] = {str(z): stats.norm.cdf(z) for z in [-8.0, -3.5, -1.96, -0.3, 0.0, 0.7, 2.5, 6.0]}
-out["normal_ppf"] = {str(q): stats.norm.ppf(q) for q in [1e-10, 0.001, 0.025, 0.3, 0.5, 0.8, 0.975, 0.999999]}
 out["chi2_sf1"] = {str(x): stats.chi2.sf(x, 1) for x in [0.01, 0.5, 3.841, 10.0, 40.0, 120.0]}
 # chi-square critical values for the sampler's goodness-of-fit checks
 out["chi2_isf_0.001"] = {str(df): stats.chi2.isf(0.001, df) for df in range(1, 80)}

@@ -1,5 +1,5 @@
 """Chebyshev coefficients for the scaled complementary error function erfcx(x) = exp(x^2) erfc(x),
-x >= 0, used by src/hpo/samplers/tpe/erfcx.ts. Reference values come from mpmath at 40 digits.
+x >= 0, used by src/core/normal.ts. Reference values come from mpmath at 40 digits.
 
     /usr/bin/python3 test/oracles/hpo_samplers_erfcx.py
 

@@ -3,6 +3,7 @@
  * reported vector), and the study view's optional name.
  */
 import { SextantError } from "../../core/errors.js";
+import { quantileSorted } from "../../core/quantile.js";
 import type { StudyView } from "../sampler.js";
 import type { Direction, FrozenTrial } from "../storage.js";
 
@@ -72,18 +73,10 @@ export function checkObjective(objective: number | undefined): number {
 
 /** numpy.nanpercentile with linear interpolation: NaN when no value is a number. */
 export function nanPercentile(values: readonly number[], q: number): number {
-  const xs = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-  if (xs.length === 0) return Number.NaN;
-  const pos = (q / 100) * (xs.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  const a = xs[lo]!;
-  const b = xs[hi]!;
-  if (lo === hi || a === b) return a;
-  // numpy's _lerp: a + (b - a) * t, computed from the nearer end
-  const t = pos - lo;
-  const diff = b - a;
-  return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
+  return quantileSorted(
+    values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b),
+    q / 100,
+  );
 }
 
 /** CRC-32 (IEEE, as zlib and Python's binascii.crc32 compute it) of a string's UTF-8 bytes. */

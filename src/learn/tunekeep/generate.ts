@@ -9,21 +9,12 @@
  * drawn from a hazard built of several mechanisms, some of which change at the product change and
  * the competitor launch, plus hidden noise that is larger for the free tier.
  */
+import { binomialInversion } from "../../core/binomial.js";
 import { SextantError } from "../../core/errors.js";
 import { Rng } from "../../core/rng.js";
 import { NumberBuilder } from "../data/builders.js";
 import { type Column, Table } from "../data/table.js";
-import {
-  bernoulli,
-  binomial,
-  clamp,
-  geometric,
-  logNormal,
-  poisson,
-  round1,
-  round3,
-  sigmoid,
-} from "./sampling.js";
+import { bernoulli, clamp, geometric, logNormal, poisson, round1, round3, sigmoid } from "./sampling.js";
 
 /** The 23 behavioural features, in column order. */
 export const TUNEKEEP_FEATURES = [
@@ -376,10 +367,11 @@ export function generateTuneKeep(options: TuneKeepOptions = {}): Table {
       let dsl = gap + geometric(rng, q);
       dsl = Math.min(dsl, 90, tenure);
       const neverListened = dsl >= tenure && rng.random() < 0.5;
-      const activeDays = dsl >= window || neverListened ? 0 : 1 + binomial(rng, window - dsl - 1, q);
+      // binomials by inversion for any p, not `binomial`: the pinned dataset is made of these draws
+      const activeDays = dsl >= window || neverListened ? 0 : 1 + binomialInversion(window - dsl - 1, q, rng);
       const hours = activeDays === 0 ? 0 : round1(activeDays * hpd[u]! * logNormal(rng, 0, 0.25));
       const recentDays =
-        dsl >= 7 || activeDays === 0 ? 0 : 1 + binomial(rng, Math.min(6, window - 1) - dsl, q);
+        dsl >= 7 || activeDays === 0 ? 0 : 1 + binomialInversion(Math.min(6, window - 1) - dsl, q, rng);
       const sessions =
         recentDays === 0 ? 0 : recentDays + poisson(rng, recentDays * (s === POWER ? 1.6 : 0.8));
       const listened = hours > 0;
@@ -395,7 +387,7 @@ export function generateTuneKeep(options: TuneKeepOptions = {}): Table {
       shared[u] = shared[u]! + poisson(rng, socialRate[u]! * 0.6 * (window / 30));
       follows[u] = follows[u]! + poisson(rng, socialRate[u]! * 3 * (window / 30));
       const downloads = s === FREE ? 0 : poisson(rng, hours * dlRate[u]!);
-      const devices = listened ? 1 + binomial(rng, 4, devP[u]!) : 0;
+      const devices = listened ? 1 + binomialInversion(4, devP[u]!, rng) : 0;
       const crashRate = v5 && oldDevice[u] ? 0.18 : 0.012;
       const crashes = poisson(rng, hours * crashRate);
       const failsNow = cardTrouble[u]! > 0 ? 1 + poisson(rng, 0.6) : 0;

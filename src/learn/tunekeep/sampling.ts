@@ -33,22 +33,6 @@ export function poisson(rng: Rng, lambda: number): number {
   return k;
 }
 
-/** Binomial(n, p) by inversion (one uniform draw); n is small here (days of a month). */
-export function binomial(rng: Rng, n: number, p: number): number {
-  if (n <= 0 || p <= 0) return 0;
-  if (p >= 1) return n;
-  const q = 1 - p;
-  let u = rng.random();
-  let pk = q ** n;
-  let k = 0;
-  while (u > pk && k < n) {
-    u -= pk;
-    pk *= ((n - k) / (k + 1)) * (p / q);
-    k++;
-  }
-  return k;
-}
-
 /** Failures before the first success with success probability p per day (0 = today). */
 export function geometric(rng: Rng, p: number): number {
   if (p >= 1) return 0;

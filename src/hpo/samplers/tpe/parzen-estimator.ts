@@ -18,13 +18,14 @@
  * Hot paths work on typed arrays over all candidates at once; the univariate density is summed in
  * linear space (with a shift) and falls back to log space only where everything underflows.
  */
+
+import { gaussMass, LOG_SQRT_2PI, logGaussMass } from "../../../core/normal.js";
 import type { Rng } from "../../../core/rng.js";
 import type { DistributionJSON } from "../../storage.js";
-import { erfcx, LOG_SQRT_2PI, logGaussMass, ndtr, truncnormPpf } from "./truncnorm.js";
+import { truncnormPpf } from "./truncnorm.js";
 
 const EPS = 1e-12;
 const SIGMA0_MAGNITUDE = 0.2;
-const SQRT1_2 = Math.SQRT1_2;
 
 /** How one param looks to the estimator: bounds in the transformed (log for log-scaled) space. */
 export type ParamSpec =
@@ -733,23 +734,6 @@ function segmentSum(
     sum += (c[q] as number) * Math.exp(-0.5 * z * z);
   }
   return sum;
-}
-
-/** Φ(b) − Φ(a) for a <= b, in linear space (0 when it underflows). */
-function gaussMass(a: number, b: number): number {
-  if (b <= 0) {
-    const wb = -b * SQRT1_2;
-    const wa = -a * SQRT1_2;
-    if (wb > 27) return 0;
-    return 0.5 * (erfcx(wb) * Math.exp(-wb * wb) - (wa > 27 ? 0 : erfcx(wa) * Math.exp(-wa * wa)));
-  }
-  if (a >= 0) {
-    const wa = a * SQRT1_2;
-    const wb = b * SQRT1_2;
-    if (wa > 27) return 0;
-    return 0.5 * (erfcx(wa) * Math.exp(-wa * wa) - (wb > 27 ? 0 : erfcx(wb) * Math.exp(-wb * wb)));
-  }
-  return 1 - ndtr(a) - ndtr(-b);
 }
 
 /** First index whose cumulative value exceeds u (clamped to the last). */

@@ -1,5 +1,5 @@
 /**
- * Test helpers: CSV fixtures, a minimal TableLike, a rank-based ROC AUC, and the oracle runner.
+ * Test helpers: CSV fixtures, a minimal TableLike, ROC AUC, and the oracle runner.
  * (Not part of the build: tsconfig excludes `testing/` directories.)
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -64,27 +64,8 @@ export function table(columns: Float64Array[], names: string[]): TableLike {
   };
 }
 
-/** ROC AUC, rank-based (Mann–Whitney U) with tied scores given their average rank. */
-export function rocAuc(y: ArrayLike<number>, score: ArrayLike<number>): number {
-  const n = y.length;
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a]! - score[b]!);
-  let rankSumPos = 0;
-  let nPos = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && score[idx[j + 1]!] === score[idx[i]!]) j++;
-    const avg = (i + j) / 2 + 1; // ranks are 1-based
-    for (let k = i; k <= j; k++) {
-      if (y[idx[k]!] === 1) {
-        rankSumPos += avg;
-        nPos++;
-      }
-    }
-    i = j + 1;
-  }
-  const nNeg = n - nPos;
-  return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
-}
+/** ROC AUC (ties counting half): the rank metrics' one implementation. */
+export { rocAuc } from "../../../core/ranking.js";
 
 const PY = "/usr/bin/python3";
 
