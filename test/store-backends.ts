@@ -57,7 +57,8 @@ export async function openDatabase(
       await again.dropSchema();
       await again.close();
     },
-  };}
+  };
+}
 
 /**
  * Over HTTP the server's clock stamps times. So that one suite serves every backend, the calls

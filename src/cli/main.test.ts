@@ -49,6 +49,22 @@ afterAll(() => {
 });
 
 describe("sextant CLI", () => {
+  it("searches experiments with the filter grammar", async () => {
+    const names = async (...args: string[]) =>
+      (
+        JSON.parse((await cli("--uri", uri, "experiments", "list", "--json", ...args)).out) as Array<{
+          name: string;
+        }>
+      ).map((e) => e.name);
+    expect(await names("--filter", "name LIKE 'tune%' OR name = 'empty'", "--order-by", "name DESC")).toEqual(
+      ["tunekeeper-churn", "empty"],
+    );
+    expect(await names("--order-by", "name ASC")).toEqual(["Default", "empty", "tunekeeper-churn"]);
+    const bad = await cli("--uri", uri, "experiments", "list", "--filter", "params.x = 'y'");
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain("INVALID_FILTER");
+  });
+
   it("lists experiments with run counts", async () => {
     const r = await cli("--uri", uri, "experiments", "list");
     expect(r.code).toBe(0);

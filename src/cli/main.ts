@@ -93,10 +93,22 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         .choices(["active", "deleted", "all"])
         .default("active"),
     )
+    .option("-f, --filter <filter>", `e.g. "name LIKE 'churn%' OR tags.team = 'retention'"`)
+    .option("-o, --order-by <clause>", `e.g. "name ASC" (repeatable; default: newest first)`, collect, [])
     .option("--json", "machine-readable output")
-    .action(async (o: { view: ViewType; json?: boolean }) => {
+    .action(async (o: { view: ViewType; filter?: string; orderBy: string[]; json?: boolean }) => {
       await withClient(async (sx) => {
-        const list = await sx.listExperiments(o.view);
+        const list =
+          o.filter === undefined && o.orderBy.length === 0
+            ? await sx.listExperiments(o.view)
+            : (
+                await sx.searchExperiments({
+                  viewType: o.view,
+                  ...(o.filter === undefined ? {} : { filter: o.filter }),
+                  orderBy: o.orderBy,
+                  maxResults: 50_000,
+                })
+              ).experiments;
         if (o.json) return io.out(toJson(list));
         io.out(
           table(

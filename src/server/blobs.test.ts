@@ -5,11 +5,9 @@
  */
 import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ArtifactStore } from "../store/index.js";
-import { HttpArtifactStore, HttpClient } from "../store/index.js";
-import { artifactBackends } from "../store/index.js";
-import { bytesOf, drain } from "../store/index.js";
-import { expectCode } from "../store/index.js";
+import { artifactBackends, bytesOf, drain } from "../store/artifacts/testing/index.js";
+import { type ArtifactStore, HttpArtifactStore, HttpClient } from "../store/index.js";
+import { expectCode } from "../store/testing/index.js";
 import { ARTIFACTS, createRun, type Harness, openHarness } from "./mlflow/harness.js";
 
 const MiB = 2 ** 20;

@@ -4,17 +4,11 @@
  * suite every implementation runs; artifacts; the filter grammar (search/); the SQL engines
  * (engine/); offline spooling (offline/); the transport to a server (remote/).
  */
-export {
-  type ArtifactStore,
-  type BlobRef,
-  FsArtifactStore,
-  MemoryArtifactStore,
-  type PutStreamOptions,
-} from "./artifacts.js";
+export * from "./artifacts/index.js";
 export { type DatabaseStore, isDatabaseStore, type Store, type StoreKind } from "./contract.js";
 export { type Database, type Dialect, MIGRATIONS, SCHEMA_VERSION, type Tx } from "./engine/index.js";
 export * from "./evaluations/index.js";
-export { HttpArtifactStore, HttpStore } from "./http.js";
+export { HttpStore } from "./http.js";
 export * from "./offline/index.js";
 export {
   DEFAULT_STORE_DIR,

@@ -13,10 +13,15 @@
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SextantError } from "../core/errors.js";
-import { type ArtifactStore, FsArtifactStore, MemoryArtifactStore } from "./artifacts.js";
-import { S3ArtifactStore } from "./artifacts-s3.js";
+import {
+  type ArtifactStore,
+  FsArtifactStore,
+  HttpArtifactStore,
+  MemoryArtifactStore,
+  S3ArtifactStore,
+} from "./artifacts/index.js";
 import type { Store } from "./contract.js";
-import { HttpArtifactStore, HttpStore } from "./http.js";
+import { HttpStore } from "./http.js";
 import { FailoverStore } from "./offline/index.js";
 import { PostgresStore, SqliteStore } from "./sql-store.js";
 

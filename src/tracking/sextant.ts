@@ -26,6 +26,7 @@ import {
   type ArtifactStore,
   type AuditEvent,
   type Experiment,
+  type ExperimentSearchInput,
   type ExperimentSummary,
   FailoverStore,
   type HistoryQuery,
@@ -40,6 +41,7 @@ import {
   type Run,
   type RunStatus,
   type SearchRunsResult,
+  searchExperimentList,
   type SeriesColumns,
   type Store,
   type StudyListing,
@@ -282,6 +284,23 @@ export class Sextant {
 
   async listExperiments(viewType: ViewType = "active"): Promise<ExperimentSummary[]> {
     return this.store.runs.listExperiments(viewType);
+  }
+
+  /**
+   * Experiments matching a filter in the search grammar (`name LIKE 'churn%' OR tags.team = 'x'`,
+   * `creation_time > …`), ordered (default: newest first) and paged.
+   * @throws INVALID_FILTER, INVALID_ORDER_BY, INVALID_PAGE_TOKEN
+   */
+  async searchExperiments(
+    options: ExperimentSearchInput & { viewType?: ViewType } = {},
+  ): Promise<{ experiments: ExperimentSummary[]; nextPageToken: string | null }> {
+    const { viewType = "active", ...query } = options;
+    const { experiments, nextPageToken } = searchExperimentList(
+      await this.store.runs.listExperiments(viewType),
+      query,
+      viewType,
+    );
+    return { experiments: experiments as ExperimentSummary[], nextPageToken };
   }
 
   /** Starts a run in the current experiment, capturing code, environment and command line. */

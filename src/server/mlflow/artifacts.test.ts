@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { artifactBackends } from "../../store/index.js";
+import { artifactBackends } from "../../store/artifacts/testing/index.js";
 import { snapshot } from "../../store/runs/testing/index.js";
 import {
   API,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { likeMatch } from "../../store/index.js";
 import { snapshot } from "../../store/runs/testing/index.js";
-import { likeMatch } from "./experiment-search.js";
 import { API, createExperiment, errorOf, type Harness, openHarness, type Reply, T0 } from "./harness.js";
 
 let h: Harness;
@@ -200,6 +200,21 @@ describe("experiments/search", () => {
     expect(names(await search(2))).toEqual(["exp-b"]);
   });
 
+  it("takes the one filter grammar: OR, parentheses, IN, and tags in the order", async () => {
+    await seed();
+    const search = (body: Record<string, unknown>) => h.post(`${API}/experiments/search`, body);
+    expect(
+      names(await search({ filter: "tags.team = 'nlp' OR (name LIKE 'exp%' AND tags.team = 'vision')" })),
+    ).toEqual(["exp-b", "exp-a"]);
+    expect(names(await search({ filter: "name IN ('other', 'exp-a')", order_by: ["name ASC"] }))).toEqual([
+      "exp-a",
+      "other",
+    ]);
+    expect(names(await search({ filter: "tags.team IS NULL" }))).toEqual(["other", "Default"]);
+    // experiments without the tag sort last either way
+    expect(names(await search({ order_by: ["tags.team DESC"] })).slice(0, 2)).toEqual(["exp-a", "exp-b"]);
+  });
+
   it("rejects malformed filters, orders and page tokens with INVALID_PARAMETER_VALUE", async () => {
     await seed();
     const search = (body: Record<string, unknown>) => () => h.post(`${API}/experiments/search`, body);
@@ -210,12 +225,13 @@ describe("experiments/search", () => {
       "metrics.x > 1",
       "name > 'a'",
       "creation_time LIKE '1'",
-      "name = 'a' OR name = 'b'",
+      "name = 'a' OR",
+      "(name = 'a'",
       "name = 'a",
     ]) {
       await rejects(search({ filter }), 400, "INVALID_PARAMETER_VALUE");
     }
-    await rejects(search({ order_by: ["tags.team"] }), 400, "INVALID_PARAMETER_VALUE");
+    await rejects(search({ order_by: ["params.team"] }), 400, "INVALID_PARAMETER_VALUE");
     await rejects(search({ order_by: ["name sideways"] }), 400, "INVALID_PARAMETER_VALUE");
     await rejects(search({ page_token: "garbage" }), 400, "INVALID_PARAMETER_VALUE", "INVALID_PAGE_TOKEN");
     const p1 = await h.post(`${API}/experiments/search`, { max_results: 1 });

@@ -1,11 +1,12 @@
 /** /api/2.0/mlflow/experiments/*: MLflow's experiment endpoints, methods as service.proto declares them. */
+
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { SextantError } from "../../core/errors.js";
+import { searchExperimentList } from "../../store/index.js";
 import type { ServerContext } from "../context.js";
 import { experimentToMlflow } from "./convert.js";
-import { searchExperiments } from "./experiment-search.js";
 import { createTags, hidden, int64, message, repeatedString, required, viewType } from "./schemas.js";
 
 const DEFAULT_MAX_RESULTS = 1000;
@@ -83,13 +84,16 @@ export function experimentRoutes(ctx: ServerContext) {
       view_type?: "active" | "deleted" | "all" | undefined;
     }) => {
       const view = q.view_type ?? "active";
-      const { experiments, nextPageToken } = searchExperiments(await store.runs.listExperiments(view), {
-        filter: q.filter ?? "",
-        orderBy: q.order_by ?? [],
-        maxResults: q.max_results ?? DEFAULT_MAX_RESULTS,
-        pageToken: q.page_token,
+      const { experiments, nextPageToken } = searchExperimentList(
+        await store.runs.listExperiments(view),
+        {
+          filter: q.filter ?? "",
+          orderBy: q.order_by ?? [],
+          maxResults: q.max_results ?? DEFAULT_MAX_RESULTS,
+          pageToken: q.page_token,
+        },
         view,
-      });
+      );
       return {
         ...(experiments.length > 0 ? { experiments: experiments.map(experimentToMlflow) } : {}),
         ...(nextPageToken ? { next_page_token: nextPageToken } : {}),

@@ -4,8 +4,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { ManualClock } from "../../core/clock.js";
-import { type ArtifactStore, MemoryArtifactStore } from "../../store/index.js";
-import { SqliteStore } from "../../store/index.js";
+import { type ArtifactStore, MemoryArtifactStore, SqliteStore } from "../../store/index.js";
 import { buildServer } from "../app.js";
 
 /** The harness clock's start: runs created "now" stay clear of the 60 s crash sweep. */

@@ -638,10 +638,9 @@ describe("search", () => {
     const p1 = await search({ max_results: "2" });
     expect(modelNames(p1)).toEqual(["churn-a", "churn-b"]);
     // the one grammar of every search: MLflow's, with OR and parentheses
-    expect(modelNames(await search({ filter: "name = 'fraud' OR (name LIKE 'churn%' AND name != 'churn-a')" }))).toEqual([
-      "churn-b",
-      "fraud",
-    ]);
+    expect(
+      modelNames(await search({ filter: "name = 'fraud' OR (name LIKE 'churn%' AND name != 'churn-a')" })),
+    ).toEqual(["churn-b", "fraud"]);
     const token = (p1.json as { next_page_token: string }).next_page_token;
     const p2 = await search({ max_results: "2", page_token: token });
     expect(modelNames(p2)).toEqual(["fraud"]);
@@ -696,10 +695,9 @@ describe("search", () => {
       "fraud/3",
       "fraud/2",
     ]);
-    expect(versionIds(await search({ filter: `run_id LIKE '${other.runId.slice(0, 8)}%' OR name = 'churn-b'` }))).toEqual([
-      "churn-b/1",
-      "fraud/3",
-    ]);
+    expect(
+      versionIds(await search({ filter: `run_id LIKE '${other.runId.slice(0, 8)}%' OR name = 'churn-b'` })),
+    ).toEqual(["churn-b/1", "fraud/3"]);
     for (const filter of ["stage = 'x'", "metrics.f1 > 1", "version_number = 'x'", "name = "]) {
       await rejects(() => search({ filter }), 400, "INVALID_PARAMETER_VALUE");
     }

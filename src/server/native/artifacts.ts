@@ -111,7 +111,9 @@ export function artifactRoutes(ctx: ServerContext) {
           querystring: z.strictObject({ prefix: z.string().optional() }),
         },
       },
-      async (req) => ({ artifacts: await store.runs.listArtifacts(req.params.runId, req.query.prefix ?? "") }),
+      async (req) => ({
+        artifacts: await store.runs.listArtifacts(req.params.runId, req.query.prefix ?? ""),
+      }),
     );
 
     app.get(

@@ -24,8 +24,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { CompletedPart, GetObjectCommandOutput, S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
-import { SextantError } from "../core/errors.js";
-import { sha256 } from "../core/hash.js";
+import { SextantError } from "../../core/errors.js";
+import { sha256 } from "../../core/hash.js";
 import {
   type ArtifactStore,
   type BlobRef,
@@ -41,7 +41,7 @@ import {
   toBytes,
   verifiedStream,
   wrongSize,
-} from "./artifacts.js";
+} from "./contract.js";
 
 type Sdk = typeof import("@aws-sdk/client-s3");
 

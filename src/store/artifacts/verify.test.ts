@@ -1,14 +1,8 @@
-/** The ArtifactStore conformance suite against the file and memory stores; the shared read verifier. */
+/** The read verifier every blob store shares. */
 import type { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { sha256 } from "../core/hash.js";
-import { verifiedStream } from "./artifacts.js";
-import { artifactBackends } from "./testing/artifact-backends.js";
-import { artifactStoreConformance } from "./testing/artifacts-conformance.js";
-
-const backends = artifactBackends();
-artifactStoreConformance("fs", backends.fs);
-artifactStoreConformance("memory", backends.memory);
+import { sha256 } from "../../core/hash.js";
+import { verifiedStream } from "./contract.js";
 
 describe("verifiedStream", () => {
   const bytes = Buffer.from("abcdefgh");

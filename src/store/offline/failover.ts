@@ -7,7 +7,7 @@
  */
 import { SextantError } from "../../core/errors.js";
 import { newRunId } from "../../core/ids.js";
-import type { ArtifactStore, BlobRef, BlobStream, PutStreamOptions } from "../artifacts.js";
+import type { ArtifactStore, BlobRef, BlobStream, PutStreamOptions } from "../artifacts/index.js";
 import type { Store } from "../contract.js";
 import type {
   CreateEvaluationInput,

@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { SextantError } from "../../core/errors.js";
 import { newRunId } from "../../core/ids.js";
 import { validateExperimentName } from "../../core/validation.js";
-import { type ArtifactStore, FsArtifactStore } from "../artifacts.js";
+import { type ArtifactStore, FsArtifactStore } from "../artifacts/index.js";
 import type { Store } from "../contract.js";
 import {
   type CreateEvaluationInput,

@@ -1,4 +1,9 @@
 export * from "./contract.js";
+export {
+  type ExperimentSearchInput,
+  MAX_EXPERIMENT_RESULTS,
+  searchExperimentList,
+} from "./experiment-search.js";
 export { HttpRunStore } from "./http.js";
 export {
   CHUNK_POINTS,

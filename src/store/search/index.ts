@@ -1,5 +1,6 @@
 export type * from "./ast.js";
 export { ATTRIBUTE_KEYS, DATASET_KEYS } from "./ast.js";
+export { type Lookup, likeMatch, matchesFilter } from "./evaluate.js";
 export { checkSearchSize, RUN_SEARCH_LIMITS } from "./limits.js";
 export { decodeOffsetToken, encodeOffsetToken, pageOffset, queryFingerprint } from "./page-token.js";
 export { parseFilter, parseOrderBy, type Token, type TokenKind, tokenizeFilter } from "./parser.js";

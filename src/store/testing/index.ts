@@ -5,7 +5,7 @@
  */
 import { expect } from "vitest";
 import { SextantError } from "../../core/errors.js";
-import type { ArtifactStore } from "../artifacts.js";
+import type { ArtifactStore } from "../artifacts/index.js";
 import type { Store } from "../contract.js";
 
 export interface StoreFactory {

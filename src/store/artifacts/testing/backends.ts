@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll } from "vitest";
-import { type ArtifactStore, FsArtifactStore, MemoryArtifactStore } from "../artifacts.js";
-import { S3ArtifactStore, type S3ArtifactStoreOptions } from "../artifacts-s3.js";
-import { type ArtifactStoreFactory, filesUnder, overwriteFsBlob } from "./artifacts-conformance.js";
+import { type ArtifactStore, FsArtifactStore, MemoryArtifactStore } from "../index.js";
+import { S3ArtifactStore, type S3ArtifactStoreOptions } from "../s3.js";
+import { type ArtifactStoreFactory, filesUnder, overwriteFsBlob } from "./conformance.js";
 import { startS3Server, type TestS3Server } from "./s3rver.js";
 
 export interface ArtifactBackend extends ArtifactStoreFactory {

@@ -51,7 +51,12 @@ export function studyStorageConformance(name: string, factory: StudyStorageFacto
         runId: null,
       });
       const m = await storage.createStudy(
-        { name: "multi", directions: ["minimize", "maximize"], userAttrs: { team: "x", n: 2 }, runId: RUN(1) },
+        {
+          name: "multi",
+          directions: ["minimize", "maximize"],
+          userAttrs: { team: "x", n: 2 },
+          runId: RUN(1),
+        },
         T0 + 1,
       );
       expect(m.studyId).not.toBe(study.studyId);
@@ -303,7 +308,10 @@ export function studyStorageConformance(name: string, factory: StudyStorageFacto
       await storage.setTrialAttr(t.trialId, "user", "s", "changed");
       await expectCode(storage.setTrialRun(t.trialId, "run-3"), "INVALID_ARGUMENT");
       await expectCode(storage.setStudyRun(study.studyId, "r"), "INVALID_ARGUMENT");
-      await expectCode(storage.createStudy({ name: "bad run", directions: ["minimize"], runId: "x" }, T0), "INVALID_ARGUMENT");
+      await expectCode(
+        storage.createStudy({ name: "bad run", directions: ["minimize"], runId: "x" }, T0),
+        "INVALID_ARGUMENT",
+      );
       await storage.setTrialRun(t.trialId, RUN(3));
       const got = await storage.getTrial(t.trialId);
       expect(got.userAttrs).toEqual({ obj: { a: [1, "b", null], n: 1.5 }, s: "changed" });
