@@ -41,11 +41,11 @@ import {
   type Run,
   type RunStatus,
   type SearchRunsResult,
-  searchExperimentList,
   type SeriesColumns,
   type Store,
   type StudyListing,
   type StudyStorage,
+  searchExperimentList,
   type ViewType,
 } from "../store/index.js";
 import {

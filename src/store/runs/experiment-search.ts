@@ -29,7 +29,7 @@ export interface ExperimentSearchInput {
   pageToken?: string | null;
 }
 
-function valueOf(e: Experiment, ident: Identifier): string | number | undefined {
+function experimentValue(e: Experiment, ident: Identifier): string | number | undefined {
   if (ident.type === "tag") return Object.hasOwn(e.tags, ident.key) ? e.tags[ident.key] : undefined;
   switch (ident.key) {
     case "name":
@@ -48,7 +48,7 @@ function valueOf(e: Experiment, ident: Identifier): string | number | undefined 
 function orderValue(e: Experiment, o: OrderBy): string | number | undefined {
   return o.ident.type === "attribute" && o.ident.key === "experiment_id"
     ? Number(e.experimentId)
-    : valueOf(e, o.ident);
+    : experimentValue(e, o.ident);
 }
 
 /**
@@ -80,7 +80,7 @@ export function searchExperimentList(
     order.push(byId(false));
   const fingerprint = queryFingerprint(["experiments", input.filter ?? "", orderBy, scope]);
   const offset = pageOffset(input.pageToken, fingerprint);
-  const hits = all.filter((e) => matchesFilter(expr, (ident) => valueOf(e, ident)));
+  const hits = all.filter((e) => matchesFilter(expr, (ident) => experimentValue(e, ident)));
   hits.sort((a, b) => {
     for (const o of order) {
       const x = orderValue(a, o);
