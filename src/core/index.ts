@@ -3,7 +3,6 @@ export { type Columns, downsample, MIN_DOWNSAMPLE_POINTS, minMaxBucketIndices } 
 export { ERROR_CATALOG, type ErrorCode, type ErrorSpec, isSextantError, SextantError } from "./errors.js";
 export { sha256, sha256File } from "./hash.js";
 export { newRunId } from "./ids.js";
-export { fromWireNumber, toWireNumber, wireReplacer } from "./json-number.js";
 export { Rng } from "./rng.js";
 export {
   type KeyKind,

@@ -3,6 +3,7 @@
  * definitions, and significance tests for comparing models on the same rows.
  */
 
+export type { EvaluationJson } from "../api/index.js";
 export {
   type BacktestOptions,
   type BacktestResult,
@@ -14,7 +15,6 @@ export {
   summarize,
   type WindowRun,
 } from "./backtest.js";
-export type { EvaluationJson, SegmentRowJson } from "./evaluation-json.js";
 export { evaluateGate, type GatePolicy, type GateReason, type GateResult } from "./gates.js";
 export * from "./metrics.js";
 export {

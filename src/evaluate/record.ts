@@ -5,11 +5,12 @@
  * with a baseline, and the ROC / precision-recall / calibration curves (downsampled) — and the
  * tracking client's `sx.evaluate` stores what it returns.
  */
+
 import { createHash } from "node:crypto";
+import type { EvaluationJson } from "../api/index.js";
 import { SextantError } from "../core/errors.js";
 import type { Table } from "../learn/data/table.js";
 import { type BacktestOptions, type BacktestResult, backtest, type RunStarter } from "./backtest.js";
-import type { EvaluationJson } from "./evaluation-json.js";
 import { calibrationCurve, type Labels, precisionRecallCurve, rocCurve, toBinary } from "./metrics.js";
 import {
   checkMetricNames,

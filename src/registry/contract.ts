@@ -9,6 +9,7 @@
  * version's files from the artifact store and check them against the hashes pinned at
  * registration.
  */
+import type { Lineage } from "../api/index.js";
 import { SextantError } from "../core/errors.js";
 import { sha256 } from "../core/hash.js";
 import { loadModel as loadLearner } from "../learn/models/serialization.js";
@@ -28,8 +29,9 @@ import {
 } from "../store/index.js";
 import { manifestHash } from "./manifest.js";
 import type { PolicyCheck, PromotionPolicy } from "./policy.js";
-import type { LineageJson } from "./registry-json.js";
 import { type ModelRef, parseModelUri } from "./uri.js";
+
+export type { Lineage } from "../api/index.js";
 
 /** The file a learner is stored in under a logged model's path. */
 export const MODEL_FILE = "model.json";
@@ -44,9 +46,6 @@ export interface TransitionOptions {
   /** Skips the policy; needs an admin. Audited as forced. */
   force?: boolean;
 }
-
-/** A version's lineage: its run, datasets, code, environment, study and evaluations. */
-export type Lineage = LineageJson;
 
 /** A loaded model: the learner, and what it was loaded from. */
 export interface LoadedModel {

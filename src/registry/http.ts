@@ -4,6 +4,7 @@
  * policies, scopes and the audit trail are enforced where the data is. Model files are read
  * through the server's blob routes and checked against the pinned hashes here, as locally.
  */
+import * as api from "../api/index.js";
 import {
   type ArtifactStore,
   type AuditEvent,
@@ -48,29 +49,41 @@ export class HttpRegistry extends RegistryReader implements Registry {
     name: string,
     options: { description?: string; tags?: Record<string, string> } = {},
   ): Promise<RegisteredModel> {
-    return this.#client.request("/models", { method: "POST", json: { name, ...options } });
+    return this.#client.request("/models", {
+      method: "POST",
+      json: { name, ...options },
+      shape: api.RegisteredModel,
+    });
   }
 
   getRegisteredModel(name: string): Promise<RegisteredModel> {
-    return this.#client.request(this.#model(name));
+    return this.#client.request(this.#model(name), { shape: api.RegisteredModel });
   }
 
   async listRegisteredModels(): Promise<RegisteredModel[]> {
-    return (await this.#client.request<{ models: RegisteredModel[] }>("/models")).models.map(asModel);
+    return (await this.#client.request("/models", { shape: api.ModelList })).models.map(asModel);
   }
 
   searchRegisteredModels(
     options: RegistrySearchInput = {},
   ): Promise<{ models: RegisteredModel[]; nextPageToken: string | null }> {
-    return this.#client.request("/models/search", { method: "POST", json: options });
+    return this.#client.request("/models/search", { method: "POST", json: options, shape: api.ModelPage });
   }
 
   renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
-    return this.#client.request(this.#model(name), { method: "PATCH", json: { name: newName } });
+    return this.#client.request(this.#model(name), {
+      method: "PATCH",
+      json: { name: newName },
+      shape: api.RegisteredModel,
+    });
   }
 
   updateRegisteredModel(name: string, patch: { description?: string }): Promise<RegisteredModel> {
-    return this.#client.request(this.#model(name), { method: "PATCH", json: patch });
+    return this.#client.request(this.#model(name), {
+      method: "PATCH",
+      json: patch,
+      shape: api.RegisteredModel,
+    });
   }
 
   async deleteRegisteredModel(name: string): Promise<void> {
@@ -88,22 +101,29 @@ export class HttpRegistry extends RegistryReader implements Registry {
     name: string,
     options: { description?: string; tags?: Record<string, string> } = {},
   ): Promise<ModelVersion> {
-    return this.#client.request("/models/register", { method: "POST", json: { source, name, ...options } });
+    return this.#client.request("/models/register", {
+      method: "POST",
+      json: { source, name, ...options },
+      shape: api.ModelVersion,
+    });
   }
 
   getModelVersion(name: string, version: number | string): Promise<ModelVersion> {
-    return this.#client.request(this.#version(name, version));
+    return this.#client.request(this.#version(name, version), { shape: api.ModelVersion });
   }
 
   async listModelVersions(name: string): Promise<ModelVersion[]> {
-    return (await this.#client.request<{ versions: ModelVersion[] }>(`${this.#model(name)}/versions`))
-      .versions;
+    return (await this.#client.request(`${this.#model(name)}/versions`, { shape: api.VersionList })).versions;
   }
 
   searchModelVersions(
     options: RegistrySearchInput = {},
   ): Promise<{ versions: ModelVersion[]; nextPageToken: string | null }> {
-    return this.#client.request("/model-versions/search", { method: "POST", json: options });
+    return this.#client.request("/model-versions/search", {
+      method: "POST",
+      json: options,
+      shape: api.VersionPage,
+    });
   }
 
   updateModelVersion(
@@ -111,7 +131,11 @@ export class HttpRegistry extends RegistryReader implements Registry {
     version: number | string,
     patch: { description?: string },
   ): Promise<ModelVersion> {
-    return this.#client.request(this.#version(name, version), { method: "PATCH", json: patch });
+    return this.#client.request(this.#version(name, version), {
+      method: "PATCH",
+      json: patch,
+      shape: api.ModelVersion,
+    });
   }
 
   async setModelVersionTag(
@@ -138,6 +162,7 @@ export class HttpRegistry extends RegistryReader implements Registry {
     return this.#client.request(`${this.#version(name, version)}/check`, {
       method: "POST",
       json: { stage, evidence },
+      shape: api.PolicyCheck,
     });
   }
 
@@ -150,6 +175,7 @@ export class HttpRegistry extends RegistryReader implements Registry {
     return this.#client.request(`${this.#version(name, version)}/stage`, {
       method: "POST",
       json: { stage, ...options },
+      shape: api.ModelVersion,
     });
   }
 
@@ -168,30 +194,37 @@ export class HttpRegistry extends RegistryReader implements Registry {
   }
 
   getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
-    return this.#client.request(`${this.#model(name)}/aliases/${e(alias)}`);
+    return this.#client.request(`${this.#model(name)}/aliases/${e(alias)}`, { shape: api.ModelVersion });
   }
 
   async getModelHistory(name: string): Promise<AuditEvent[]> {
-    return (await this.#client.request<{ events: AuditEvent[] }>(`${this.#model(name)}/history`)).events;
+    return (await this.#client.request(`${this.#model(name)}/history`, { shape: api.ModelHistory })).events;
   }
 
   rollback(
     name: string,
     target: { stage?: string; alias?: string; reason?: string } = {},
   ): Promise<AuditEvent> {
-    return this.#client.request(`${this.#model(name)}/rollback`, { method: "POST", json: target });
+    return this.#client.request(`${this.#model(name)}/rollback`, {
+      method: "POST",
+      json: target,
+      shape: api.AuditEvent,
+    });
   }
 
   setPromotionPolicy(name: string, policy: PromotionPolicy): Promise<StoredPolicy> {
-    return this.#client.request(`${this.#model(name)}/policy`, { method: "PUT", json: { policy } });
+    return this.#client.request(`${this.#model(name)}/policy`, {
+      method: "PUT",
+      json: { policy },
+      shape: api.StoredPolicy,
+    });
   }
 
   async getPromotionPolicy(name: string): Promise<StoredPolicy | null> {
-    return (await this.#client.request<{ policy: StoredPolicy | null }>(`${this.#model(name)}/policy`))
-      .policy;
+    return (await this.#client.request(`${this.#model(name)}/policy`, { shape: api.OptionalPolicy })).policy;
   }
 
   lineage(name: string, version: number | string): Promise<Lineage> {
-    return this.#client.request(`${this.#version(name, version)}/lineage`);
+    return this.#client.request(`${this.#version(name, version)}/lineage`, { shape: api.Lineage });
   }
 }

@@ -22,7 +22,6 @@ export {
   type StageRequirements,
 } from "./policy.js";
 export { ModelRegistry, type RegistryDeps } from "./registry.js";
-export type * from "./registry-json.js";
 export { planAliasRollback, planStageRollback, type RollbackPlan } from "./rollback.js";
 export * from "./rules.js";
 export { type ModelRef, parseModelUri, parseRunsUri } from "./uri.js";

@@ -11,11 +11,14 @@
  * arrive with later parts of Sextant) are unmet with that said, so a policy can name them today
  * and they start to count when their checker is registered — no new policy format needed.
  */
+import type { PolicyCheck, PolicyCondition } from "../api/index.js";
+
 import { SextantError } from "../core/errors.js";
 import { evaluateGate, type GatePolicy } from "../evaluate/gates.js";
 import type { EvaluationContent } from "../evaluate/record.js";
 import type { EvaluationRecord, Evidence, ModelVersion, Stage, Store } from "../store/index.js";
-import type { PolicyCheckJson, PolicyConditionJson } from "./registry-json.js";
+
+export type { PolicyCheck, PolicyCondition } from "../api/index.js";
 
 export type StageRequirements = Record<string, unknown> & { evaluation?: GatePolicy };
 
@@ -23,12 +26,6 @@ export interface PromotionPolicy {
   Staging?: StageRequirements;
   Production?: StageRequirements;
 }
-
-/** One condition of a policy and what the check found (`evidence`: what met, or was checked for, it). */
-export type PolicyCondition = PolicyConditionJson;
-
-/** A policy checked for one stage; `evidence` satisfied it and goes to the audit event. */
-export type PolicyCheck = PolicyCheckJson;
 
 export interface CheckContext {
   version: ModelVersion;

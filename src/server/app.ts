@@ -5,16 +5,17 @@
  */
 import fastifySwagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { validatorCompiler } from "fastify-type-provider-zod";
+import { wireReplacer } from "../api/index.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import { SextantError } from "../core/errors.js";
-import { wireReplacer } from "../core/index.js";
 import type { ArtifactStore, DatabaseStore } from "../store/index.js";
 import { Authenticator, allows, type Identity } from "./auth.js";
 import type { ServerContext } from "./context.js";
 import { asSextantError, errorBody, installErrorHandling } from "./errors.js";
 import { mlflowRoutes } from "./mlflow/index.js";
 import { nativeRoutes } from "./native/index.js";
+import { jsonSerializerCompiler, openApiTransform } from "./openapi.js";
 import { defaultUiDir, uiRoutes } from "./ui.js";
 
 export const VERSION = "0.1.0";
@@ -54,7 +55,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     forceCloseConnections: "idle",
   });
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(jsonSerializerCompiler);
   app.setReplySerializer((payload) => JSON.stringify(payload, wireReplacer));
   installErrorHandling(app);
 
@@ -96,7 +97,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     openapi: {
       info: { title: "Sextant", description: "Sextant's native REST API", version: VERSION },
     },
-    transform: jsonSchemaTransform,
+    transform: openApiTransform,
     hideUntagged: false,
   });
   await app.register(nativeRoutes(ctx), { prefix: "/api/v1" });

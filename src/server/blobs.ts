@@ -21,3 +21,11 @@ export async function blobPayload(
   reply.header("content-length", blob.size);
   return blob.stream;
 }
+
+/**
+ * Sends bytes from a route whose declared (JSON) response is another format: the metric history's
+ * binary form. The reply's type follows the JSON schema, so the bytes go through an untyped send.
+ */
+export function sendBytes(reply: FastifyReply, bytes: Uint8Array): FastifyReply {
+  return (reply as FastifyReply).type("application/octet-stream").send(bytes);
+}

@@ -58,6 +58,33 @@ describe("native API", () => {
     expect(doc.paths["/api/v1/runs/search"]!.post).toBeDefined();
   });
 
+  it("documents a response schema for every route, the wire form of the shared shapes", async () => {
+    const doc = (await app.inject({ method: "GET", url: "/api/v1/openapi.json" })).json() as {
+      paths: Record<
+        string,
+        Record<string, { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }>
+      >;
+    };
+    const missing: string[] = [];
+    let routes = 0;
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        routes++;
+        const ok = op.responses?.["200"];
+        // HEAD answers carry no body
+        if (method !== "head" && !ok?.content) missing.push(`${method.toUpperCase()} ${path}`);
+      }
+    }
+    expect(routes).toBeGreaterThan(60);
+    expect(missing).toEqual([]);
+    // a run's metric values are numbers or the strings JSON uses for NaN and ±Infinity
+    const run =
+      doc.paths["/api/v1/runs/{runId}"]!.get!.responses!["200"]!.content!["application/json"]!.schema;
+    const text = JSON.stringify(run);
+    expect(text).toContain('"NaN"');
+    expect(text).toContain('"-Infinity"');
+  });
+
   it("answers bad input 4xx with the one error body and changes nothing", async () => {
     const before = await snapshot(store);
     const cases: Array<[InjectOptions, number, string]> = [

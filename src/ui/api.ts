@@ -1,30 +1,33 @@
 /**
- * Typed client of the native REST API (/api/v1, same origin). Errors arrive as
- * `{ error_code, message, code, details }` and are thrown as ApiError; metric values are decoded
- * (NaN/±Infinity travel as strings).
+ * Typed client of the native REST API (/api/v1, same origin). Every answer is parsed with its
+ * shape from src/api — the shapes the server declares — so NaN and ±Infinity (strings on the
+ * wire) come back as numbers. Errors arrive as `{ error_code, message, code, details }` and are
+ * thrown as ApiError.
  */
-import type { EvaluationJson } from "../evaluate/evaluation-json.js";
-import type { StudyDetail, StudyListItem } from "../hpo/analysis/report-types.js";
+import type { z } from "zod";
 import type {
+  AuditEvent,
+  EvaluationJson,
   ModelDetail,
-  ModelHistoryJson,
   ModelListItem,
-  RunModelVersionsJson,
+  ModelVersion,
+  StudyDetail,
+  StudyListItem,
   VersionDetail,
-} from "../registry/registry-json.js";
-import type { AuditEvent, ModelVersion } from "../store/index.js";
+} from "../api/index.js";
+import * as shapes from "../api/index.js";
 import { childrenOfAny, quoteString } from "./lib/filter.js";
 import type {
   ArtifactEntry,
   Experiment,
   ExperimentColumns,
+  ExperimentSummary,
   MetricHistory,
   Run,
   RunColumnsRequest,
   SearchRunsResult,
   ViewType,
 } from "./lib/types.js";
-import { decodeHistory, decodeRun } from "./lib/wire.js";
 
 export const API_BASE = "/api/v1";
 
@@ -92,18 +95,43 @@ async function send(path: string, init: RequestInit = {}): Promise<Response> {
   return res;
 }
 
-async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  return (await (await send(path, { signal })).json()) as T;
+/** The answer parsed with its shape; one that does not fit is an ApiError naming the route. */
+async function parsed<S extends z.ZodType>(path: string, res: Response, shape: S): Promise<z.output<S>> {
+  const result = shape.safeParse(await res.json());
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ApiError(
+      res.status,
+      `the answer to ${path} does not fit its shape: ${issue ? `${issue.path.join(".")}: ${issue.message}` : "?"}`,
+      "BAD_RESPONSE",
+      null,
+      {},
+    );
+  }
+  return result.data;
 }
 
-async function postJson<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+async function getJson<S extends z.ZodType>(
+  path: string,
+  shape: S,
+  signal?: AbortSignal,
+): Promise<z.output<S>> {
+  return parsed(path, await send(path, { signal }), shape);
+}
+
+async function postJson<S extends z.ZodType>(
+  path: string,
+  body: unknown,
+  shape: S,
+  signal?: AbortSignal,
+): Promise<z.output<S>> {
   const res = await send(path, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
     signal,
   });
-  return (await res.json()) as T;
+  return parsed(path, res, shape);
 }
 
 function qs(params: Record<string, string | number | undefined | null>): string {
@@ -131,31 +159,27 @@ export interface HistoryQuery {
 }
 
 export const api = {
-  listExperiments: async (view: ViewType = "active", signal?: AbortSignal): Promise<Experiment[]> =>
-    (await getJson<{ experiments: Experiment[] }>(`/experiments${qs({ view })}`, signal)).experiments,
+  listExperiments: async (view: ViewType = "active", signal?: AbortSignal): Promise<ExperimentSummary[]> =>
+    (await getJson(`/experiments${qs({ view })}`, shapes.ExperimentList, signal)).experiments,
 
   getExperiment: (id: string, signal?: AbortSignal): Promise<Experiment> =>
-    getJson<Experiment>(`/experiments/${encodeURIComponent(id)}`, signal),
+    getJson(`/experiments/${encodeURIComponent(id)}`, shapes.Experiment, signal),
 
   getColumns: (id: string, signal?: AbortSignal): Promise<ExperimentColumns> =>
-    getJson<ExperimentColumns>(`/experiments/${encodeURIComponent(id)}/columns`, signal),
+    getJson(`/experiments/${encodeURIComponent(id)}/columns`, shapes.ExperimentColumns, signal),
 
   searchRuns: async (body: SearchRunsBody, signal?: AbortSignal): Promise<SearchRunsResult> => {
-    const raw = await postJson<{ runs: unknown[]; nextPageToken?: string | null }>(
-      "/runs/search",
-      body,
-      signal,
-    );
-    return { runs: raw.runs.map(decodeRun), nextPageToken: raw.nextPageToken ?? null };
+    const res = await postJson("/runs/search", body, shapes.SearchRunsResult, signal);
+    return { runs: res.runs as Run[], nextPageToken: res.nextPageToken };
   },
 
   countRuns: async (
     body: { experimentIds: string[]; filter?: string; viewType?: ViewType },
     signal?: AbortSignal,
-  ): Promise<number> => (await postJson<{ count: number }>("/runs/count", body, signal)).count,
+  ): Promise<number> => (await postJson("/runs/count", body, shapes.RunCount, signal)).count,
 
   getRun: async (runId: string, signal?: AbortSignal): Promise<Run> =>
-    decodeRun(await getJson<unknown>(`/runs/${encodeURIComponent(runId)}`, signal)),
+    (await getJson(`/runs/${encodeURIComponent(runId)}`, shapes.Run, signal)) as Run,
 
   getHistory: async (
     runId: string,
@@ -163,17 +187,17 @@ export const api = {
     q: HistoryQuery = {},
     signal?: AbortSignal,
   ): Promise<MetricHistory> =>
-    decodeHistory(
-      await getJson<unknown>(
-        `/runs/${encodeURIComponent(runId)}/metrics/history${qs({ key, minStep: q.minStep, maxStep: q.maxStep, maxPoints: q.maxPoints })}`,
-        signal,
-      ),
+    getJson(
+      `/runs/${encodeURIComponent(runId)}/metrics/history${qs({ key, minStep: q.minStep, maxStep: q.maxStep, maxPoints: q.maxPoints })}`,
+      shapes.MetricHistory,
+      signal,
     ),
 
   listArtifacts: async (runId: string, prefix = "", signal?: AbortSignal): Promise<ArtifactEntry[]> =>
     (
-      await getJson<{ artifacts: ArtifactEntry[] }>(
+      await getJson(
         `/runs/${encodeURIComponent(runId)}/artifacts${qs({ prefix })}`,
+        shapes.ArtifactList,
         signal,
       )
     ).artifacts,
@@ -275,19 +299,18 @@ export const api = {
   },
 
   listStudies: async (signal?: AbortSignal): Promise<StudyListItem[]> =>
-    (await getJson<{ studies: StudyListItem[] }>("/studies", signal)).studies,
+    (await getJson("/studies", shapes.StudyListItems, signal)).studies,
 
   /** An evaluation record: metrics with intervals, comparison, segments, backtest, curves. */
   getEvaluation: async (id: string, signal?: AbortSignal): Promise<EvaluationJson> =>
-    flattenEvaluation(await getJson<StoredEvaluation>(`/evaluations/${encodeURIComponent(id)}`, signal)),
+    flattenEvaluation(
+      await getJson(`/evaluations/${encodeURIComponent(id)}`, shapes.EvaluationRecord, signal),
+    ),
 
   /** A run's evaluation records, newest first. */
   listRunEvaluations: async (runId: string, signal?: AbortSignal): Promise<EvaluationJson[]> =>
     (
-      await getJson<{ evaluations: StoredEvaluation[] }>(
-        `/runs/${encodeURIComponent(runId)}/evaluations`,
-        signal,
-      )
+      await getJson(`/runs/${encodeURIComponent(runId)}/evaluations`, shapes.EvaluationList, signal)
     ).evaluations.map(flattenEvaluation),
 
   /** A study with its analysis (history, importances, parallel coordinates, slices, trials). */
@@ -296,44 +319,36 @@ export const api = {
     importance: "mdi" | "fanova" = "mdi",
     signal?: AbortSignal,
   ): Promise<StudyDetail> =>
-    getJson<StudyDetail>(
+    getJson(
       `/studies/${encodeURIComponent(name)}${qs({ importance: importance === "mdi" ? undefined : importance })}`,
+      shapes.StudyDetail,
       signal,
     ),
 
   /** Registered models with their Production/Staging versions, aliases and last change. */
   listModels: async (signal?: AbortSignal): Promise<ModelListItem[]> =>
-    (await getJson<{ models: ModelListItem[] }>("/models", signal)).models,
+    (await getJson("/models", shapes.ModelList, signal)).models,
 
   /** A registered model, its versions, its promotion policy and what each version meets of it. */
   getModel: (name: string, signal?: AbortSignal): Promise<ModelDetail> =>
-    getJson<ModelDetail>(`/models/${encodeURIComponent(name)}/detail`, signal),
+    getJson(`/models/${encodeURIComponent(name)}/detail`, shapes.ModelDetail, signal),
 
   /** A registered model's audit trail, oldest first. */
   getModelHistory: async (name: string, signal?: AbortSignal): Promise<AuditEvent[]> =>
-    (await getJson<ModelHistoryJson>(`/models/${encodeURIComponent(name)}/history`, signal)).events,
+    (await getJson(`/models/${encodeURIComponent(name)}/history`, shapes.ModelHistory, signal)).events,
 
   /** A model version with its lineage and policy checks. */
   getModelVersion: (name: string, version: number, signal?: AbortSignal): Promise<VersionDetail> =>
-    getJson<VersionDetail>(`/models/${encodeURIComponent(name)}/versions/${version}/detail`, signal),
+    getJson(`/models/${encodeURIComponent(name)}/versions/${version}/detail`, shapes.VersionDetail, signal),
 
   /** The model versions registered from a run, newest first. */
   listRunModelVersions: async (runId: string, signal?: AbortSignal): Promise<ModelVersion[]> =>
-    (await getJson<RunModelVersionsJson>(`/runs/${encodeURIComponent(runId)}/model-versions`, signal))
-      .versions,
+    (await getJson(`/runs/${encodeURIComponent(runId)}/model-versions`, shapes.VersionList, signal)).versions,
 };
 
-/** An evaluation as the API sends it: the indexed fields, and the content the record holds. */
-interface StoredEvaluation {
-  evaluationId: string;
-  runId: string | null;
-  name: string;
-  createdTime: number;
-  content: Omit<EvaluationJson, "evaluationId" | "runId" | "name" | "createdTime">;
-}
-
-function flattenEvaluation({ content, ...head }: StoredEvaluation): EvaluationJson {
-  return { ...content, ...head };
+/** A stored evaluation with its content read as `sx.evaluate` writes it. */
+function flattenEvaluation({ content, ...head }: shapes.EvaluationRecord): EvaluationJson {
+  return { ...shapes.EvaluationContent.parse(content), ...head };
 }
 
 function toApiError(e: unknown): ApiError {

@@ -5,6 +5,7 @@
  * timeline, the policy marks and the lineage links on screen are checked against what the SDK did
  * and what the REST API returns. Screenshots go to test-artifacts/ui/.
  */
+
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,9 +13,9 @@ import type { FastifyInstance } from "fastify";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../../bench/browser.js";
+import type { ModelDetail } from "../../src/api/index.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { Sextant } from "../../src/index.js";
-import type { ModelDetail } from "../../src/registry/registry-json.js";
 import { buildServer } from "../../src/server/app.js";
 import {
   ACTOR,

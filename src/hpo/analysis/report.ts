@@ -10,11 +10,6 @@
  * With `importance: "fanova"` the same forest is read as Optuna's fANOVA evaluator reads it
  * (fanova.ts): slower, and closer to how much of the objective's variance each param explains.
  */
-import { isSingle, sameDistribution, toExternal } from "../distributions.js";
-import { paretoFrontIndices } from "../pareto.js";
-import type { Direction, DistributionJSON, FrozenTrial, StudySummary, TrialState } from "../storage.js";
-import { fanovaImportances } from "./fanova.js";
-import { type ForestOptions, forestImportances } from "./forest.js";
 import type {
   HistoryEntry,
   IntermediateSeries,
@@ -25,9 +20,12 @@ import type {
   SliceData,
   StudyReport,
   TrialRow,
-} from "./report-types.js";
-
-export type * from "./report-types.js";
+} from "../../api/index.js";
+import { isSingle, sameDistribution, toExternal } from "../distributions.js";
+import { paretoFrontIndices } from "../pareto.js";
+import type { Direction, DistributionJSON, FrozenTrial, StudySummary, TrialState } from "../storage.js";
+import { fanovaImportances } from "./fanova.js";
+import { type ForestOptions, forestImportances } from "./forest.js";
 
 const STATES: readonly TrialState[] = ["RUNNING", "WAITING", "COMPLETE", "PRUNED", "FAIL"];
 

@@ -6,8 +6,8 @@
  * as run_uuid included) is listed.
  */
 import { z } from "zod";
+import { wireNumber } from "../../api/index.js";
 import { SextantError } from "../../core/errors.js";
-import { fromWireNumber } from "../../core/index.js";
 import type { RunStatus, ViewType } from "../../store/index.js";
 
 /**
@@ -45,9 +45,7 @@ export const int64 = z
   .refine((n) => Number.isSafeInteger(n), "expected an integer");
 
 /** A double field: a number, or one of the spelled-out non-finite values. */
-export const double = z
-  .union([z.number(), z.enum(["NaN", "Infinity", "-Infinity"])])
-  .transform((v) => fromWireNumber(v));
+export const double = wireNumber;
 
 const VIEW_TYPES: Readonly<Record<string, ViewType>> = {
   ACTIVE_ONLY: "active",

@@ -3,10 +3,10 @@ import type { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { ArtifactList, BlobRef, Ok, runId, sha256Param } from "../../api/index.js";
 import { SextantError } from "../../core/errors.js";
 import { blobPayload } from "../blobs.js";
 import type { ServerContext } from "../context.js";
-import { runId, sha256Param } from "./schemas.js";
 
 const tags = ["artifacts"];
 
@@ -24,6 +24,7 @@ export function artifactRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Upload bytes under their sha256 (checked)",
+          response: { 200: BlobRef },
           params: z.strictObject({ sha256: sha256Param }),
         },
       },
@@ -60,6 +61,7 @@ export function artifactRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Download a blob (verified against its hash; a corrupt large one is cut off)",
+          response: { 200: { type: "string", format: "binary" } },
           params: z.strictObject({ sha256: sha256Param }),
         },
       },
@@ -73,6 +75,7 @@ export function artifactRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Record an uploaded blob at a path of the run's artifacts",
+          response: { 200: Ok },
           params: z.strictObject({ runId }),
           body: z.strictObject({
             path: z.string(),
@@ -107,6 +110,7 @@ export function artifactRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "List a run's artifacts under a directory",
+          response: { 200: ArtifactList },
           params: z.strictObject({ runId }),
           querystring: z.strictObject({ prefix: z.string().optional() }),
         },
@@ -122,6 +126,7 @@ export function artifactRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Download one artifact by path",
+          response: { 200: { type: "string", format: "binary" } },
           params: z.strictObject({ runId }),
           querystring: z.strictObject({ path: z.string() }),
         },

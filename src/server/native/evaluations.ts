@@ -2,8 +2,8 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { EvaluationList, EvaluationRecord, runId } from "../../api/index.js";
 import type { ServerContext } from "../context.js";
-import { runId } from "./schemas.js";
 
 const tags = ["evaluations"];
 const evaluationId = z.string().regex(/^[0-9a-f]{32}$/, "an evaluation id is 32 lowercase hex digits");
@@ -21,6 +21,7 @@ export function evaluationRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Store an evaluation record",
+          response: { 200: EvaluationRecord },
           body: z.strictObject({
             evaluationId: evaluationId.optional(),
             runId: runId.nullable().optional(),
@@ -35,13 +36,27 @@ export function evaluationRoutes(ctx: ServerContext) {
 
     app.get(
       "/evaluations",
-      { schema: { tags, summary: "Evaluation records, newest first", querystring: listQuery } },
+      {
+        schema: {
+          tags,
+          summary: "Evaluation records, newest first",
+          response: { 200: EvaluationList },
+          querystring: listQuery,
+        },
+      },
       async (req) => ({ evaluations: await store.evaluations.list({ maxResults: req.query.maxResults }) }),
     );
 
     app.get(
       "/evaluations/:evaluationId",
-      { schema: { tags, summary: "Get an evaluation record", params: z.strictObject({ evaluationId }) } },
+      {
+        schema: {
+          tags,
+          summary: "Get an evaluation record",
+          response: { 200: EvaluationRecord },
+          params: z.strictObject({ evaluationId }),
+        },
+      },
       async (req) => store.evaluations.get(req.params.evaluationId),
     );
 
@@ -51,6 +66,7 @@ export function evaluationRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "A run's evaluation records, newest first",
+          response: { 200: EvaluationList },
           params: z.strictObject({ runId }),
           querystring: listQuery,
         },

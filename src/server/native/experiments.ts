@@ -2,9 +2,16 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import {
+  createExperimentBody,
+  Experiment,
+  ExperimentColumns,
+  ExperimentList,
+  experimentId,
+  viewType,
+} from "../../api/index.js";
 import { SextantError } from "../../core/errors.js";
 import type { ServerContext } from "../context.js";
-import { createExperimentBody, experimentId, viewType } from "./schemas.js";
 
 const tags = ["experiments"];
 
@@ -17,7 +24,12 @@ export function experimentRoutes(ctx: ServerContext) {
       "/experiments",
       {
         config: { scope: "write" },
-        schema: { tags, summary: "Create an experiment", body: createExperimentBody },
+        schema: {
+          tags,
+          summary: "Create an experiment",
+          body: createExperimentBody,
+          response: { 200: Experiment },
+        },
       },
       async (req) => store.runs.createExperiment(req.body, clock.now()),
     );
@@ -29,6 +41,7 @@ export function experimentRoutes(ctx: ServerContext) {
           tags,
           summary: "List experiments with run counts",
           querystring: z.strictObject({ view: viewType.optional() }),
+          response: { 200: ExperimentList },
         },
       },
       async (req) => ({ experiments: await store.runs.listExperiments(req.query.view ?? "active") }),
@@ -41,6 +54,7 @@ export function experimentRoutes(ctx: ServerContext) {
           tags,
           summary: "Get an experiment by name",
           querystring: z.strictObject({ name: z.string() }),
+          response: { 200: Experiment },
         },
       },
       async (req) => {
@@ -55,7 +69,14 @@ export function experimentRoutes(ctx: ServerContext) {
 
     app.get(
       "/experiments/:experimentId",
-      { schema: { tags, summary: "Get an experiment", params: z.strictObject({ experimentId }) } },
+      {
+        schema: {
+          tags,
+          summary: "Get an experiment",
+          params: z.strictObject({ experimentId }),
+          response: { 200: Experiment },
+        },
+      },
       async (req) => store.runs.getExperiment(req.params.experimentId),
     );
 
@@ -66,6 +87,7 @@ export function experimentRoutes(ctx: ServerContext) {
           tags,
           summary: "Every param, metric and tag key its runs use",
           params: z.strictObject({ experimentId }),
+          response: { 200: ExperimentColumns },
         },
       },
       async (req) => store.runs.listColumns(req.params.experimentId),
@@ -79,6 +101,7 @@ export function experimentRoutes(ctx: ServerContext) {
           tags,
           summary: "Rename an experiment",
           params: z.strictObject({ experimentId }),
+          response: { 200: Experiment },
           body: z.strictObject({ name: z.string() }),
         },
       },
@@ -96,6 +119,7 @@ export function experimentRoutes(ctx: ServerContext) {
           tags,
           summary: "Delete an experiment (restorable)",
           params: z.strictObject({ experimentId }),
+          response: { 200: Experiment },
         },
       },
       async (req) => {
@@ -108,7 +132,12 @@ export function experimentRoutes(ctx: ServerContext) {
       "/experiments/:experimentId/restore",
       {
         config: { scope: "admin" },
-        schema: { tags, summary: "Restore a deleted experiment", params: z.strictObject({ experimentId }) },
+        schema: {
+          tags,
+          summary: "Restore a deleted experiment",
+          params: z.strictObject({ experimentId }),
+          response: { 200: Experiment },
+        },
       },
       async (req) => {
         await store.runs.setExperimentLifecycle(req.params.experimentId, "active", clock.now());
@@ -124,6 +153,7 @@ export function experimentRoutes(ctx: ServerContext) {
           tags,
           summary: "Set an experiment tag",
           params: z.strictObject({ experimentId }),
+          response: { 200: Experiment },
           body: z.strictObject({ key: z.string(), value: z.string() }),
         },
       },

@@ -10,10 +10,21 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { fromWireNumber } from "../../core/index.js";
+import {
+  Changed,
+  Empty,
+  FrozenTrial,
+  OptionalStudy,
+  OptionalTrial,
+  runId,
+  StudyListings,
+  StudySummary,
+  TrialList,
+  TrialPage,
+  wireNumber,
+} from "../../api/index.js";
 import type { DistributionJSON } from "../../store/index.js";
 import type { ServerContext } from "../context.js";
-import { runId, wireNumber } from "./schemas.js";
 
 const tags = ["hpo"];
 const id = z.string().regex(/^\d{1,15}$/, "an id is a decimal number");
@@ -35,7 +46,7 @@ const distribution: z.ZodType<DistributionJSON> = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("int"), low: finite, high: finite, log: z.boolean(), step: finite }),
   z.strictObject({ type: z.literal("categorical"), choices: z.array(choice).min(1) }),
 ]);
-const values = z.array(wireNumber).transform((vs) => vs.map(fromWireNumber));
+const values = z.array(wireNumber);
 const attrBody = z.strictObject({
   kind: z.enum(["user", "system"]),
   key: z.string().min(1).max(512),
@@ -55,6 +66,7 @@ export function hpoRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Create a study",
+          response: { 200: StudySummary },
           body: z.strictObject({
             name: z.string(),
             directions: z.array(direction).min(1),
@@ -68,7 +80,13 @@ export function hpoRoutes(ctx: ServerContext) {
 
     app.get(
       "/hpo/studies",
-      { schema: { tags, summary: "Every study with its trial counts by state" } },
+      {
+        schema: {
+          tags,
+          summary: "Every study with its trial counts by state",
+          response: { 200: StudyListings },
+        },
+      },
       async () => ({ studies: await studies.listStudies() }),
     );
 
@@ -78,6 +96,7 @@ export function hpoRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "A study found by name (null when none has it)",
+          response: { 200: OptionalStudy },
           querystring: z.strictObject({ name: z.string() }),
         },
       },
@@ -86,7 +105,7 @@ export function hpoRoutes(ctx: ServerContext) {
 
     app.get(
       "/hpo/studies/:studyId",
-      { schema: { tags, summary: "A study", params: studyParams } },
+      { schema: { tags, summary: "A study", response: { 200: StudySummary }, params: studyParams } },
       async (req) => studies.getStudy(req.params.studyId),
     );
 
@@ -94,7 +113,12 @@ export function hpoRoutes(ctx: ServerContext) {
       "/hpo/studies/:studyId",
       {
         config: { scope: "admin" },
-        schema: { tags, summary: "Delete a study and its trials", params: studyParams },
+        schema: {
+          tags,
+          summary: "Delete a study and its trials",
+          response: { 200: Empty },
+          params: studyParams,
+        },
       },
       async (req) => {
         await studies.getStudy(req.params.studyId);
@@ -107,7 +131,13 @@ export function hpoRoutes(ctx: ServerContext) {
       "/hpo/studies/:studyId/attrs",
       {
         config: { scope: "write" },
-        schema: { tags, summary: "Set a study attribute", params: studyParams, body: attrBody },
+        schema: {
+          tags,
+          summary: "Set a study attribute",
+          response: { 200: Empty },
+          params: studyParams,
+          body: attrBody,
+        },
       },
       async (req) => {
         await studies.setStudyAttr(req.params.studyId, req.body.kind, req.body.key, req.body.value);
@@ -122,6 +152,7 @@ export function hpoRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Link a study to its tracking run",
+          response: { 200: Empty },
           params: studyParams,
           body: z.strictObject({ runId }),
         },
@@ -139,6 +170,7 @@ export function hpoRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "A new trial with the study's next number (idempotent by requestId)",
+          response: { 200: FrozenTrial },
           params: studyParams,
           body: z.strictObject({
             state: z.enum(["RUNNING", "WAITING"]).optional(),
@@ -160,6 +192,7 @@ export function hpoRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Take the oldest WAITING trial (null when none waits; idempotent by requestId)",
+          response: { 200: OptionalTrial },
           params: studyParams,
           body: z.strictObject({ requestId: requestId.optional() }),
         },
@@ -175,6 +208,7 @@ export function hpoRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Trials changed after a change counter (all without one), and the counter now",
+          response: { 200: TrialPage },
           params: studyParams,
           querystring: z.strictObject({ since: z.coerce.number().int().nonnegative().optional() }),
         },
@@ -193,6 +227,7 @@ export function hpoRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Fail RUNNING trials silent for staleForMs by the server's clock; answers them",
+          response: { 200: TrialList },
           params: studyParams,
           body: z.strictObject({ staleForMs: z.number().nonnegative() }),
         },
@@ -205,7 +240,7 @@ export function hpoRoutes(ctx: ServerContext) {
 
     app.get(
       "/hpo/trials/:trialId",
-      { schema: { tags, summary: "A trial", params: trialParams } },
+      { schema: { tags, summary: "A trial", response: { 200: FrozenTrial }, params: trialParams } },
       async (req) => studies.getTrial(req.params.trialId),
     );
 
@@ -216,6 +251,7 @@ export function hpoRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Set a param of a running trial (internal value)",
+          response: { 200: Empty },
           params: trialParams,
           body: z.strictObject({ name: z.string().min(1), value: finite, distribution }),
         },
@@ -233,6 +269,7 @@ export function hpoRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Report intermediate values at a step",
+          response: { 200: Empty },
           params: trialParams,
           body: z.strictObject({ step: z.number().int().nonnegative(), values }),
         },
@@ -250,6 +287,7 @@ export function hpoRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Finish (or wait) a trial; compare-and-set: changed is false when it had finished",
+          response: { 200: Changed },
           params: trialParams,
           body: z.strictObject({
             state: z.enum(["RUNNING", "WAITING", "COMPLETE", "PRUNED", "FAIL"]),
@@ -266,7 +304,13 @@ export function hpoRoutes(ctx: ServerContext) {
       "/hpo/trials/:trialId/attrs",
       {
         config: { scope: "write" },
-        schema: { tags, summary: "Set a trial attribute", params: trialParams, body: attrBody },
+        schema: {
+          tags,
+          summary: "Set a trial attribute",
+          response: { 200: Empty },
+          params: trialParams,
+          body: attrBody,
+        },
       },
       async (req) => {
         await studies.setTrialAttr(req.params.trialId, req.body.kind, req.body.key, req.body.value);
@@ -281,6 +325,7 @@ export function hpoRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Link a trial to its tracking run",
+          response: { 200: Empty },
           params: trialParams,
           body: z.strictObject({ runId }),
         },
@@ -295,7 +340,12 @@ export function hpoRoutes(ctx: ServerContext) {
       "/hpo/trials/:trialId/heartbeat",
       {
         config: { scope: "write" },
-        schema: { tags, summary: "The worker running the trial is alive", params: trialParams },
+        schema: {
+          tags,
+          summary: "The worker running the trial is alive",
+          response: { 200: Empty },
+          params: trialParams,
+        },
       },
       async (req) => {
         await studies.heartbeatTrial(req.params.trialId, now());

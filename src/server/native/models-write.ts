@@ -11,11 +11,21 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import {
+  AuditEvent,
+  Empty,
+  evidence,
+  ModelVersion,
+  modelName,
+  RegisteredModel,
+  StoredPolicy,
+  versionParam,
+  versionValue,
+} from "../../api/index.js";
 import { SextantError } from "../../core/errors.js";
 import { ModelRegistry, type PromotionPolicy } from "../../registry/index.js";
 import { actorOf, type Identity } from "../auth.js";
 import type { ServerContext } from "../context.js";
-import { evidence, modelName, versionParam, versionValue } from "./schemas.js";
 
 const tags = ["models"];
 const tagParams = z.strictObject({ name: modelName, key: z.string().min(1).max(250) });
@@ -63,6 +73,7 @@ export function modelWriteRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Create a registered model",
+          response: { 200: RegisteredModel },
           body: z.strictObject({
             name: modelName,
             description: z.string().max(5000).optional(),
@@ -83,6 +94,7 @@ export function modelWriteRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Rename a registered model, or change its description",
+          response: { 200: RegisteredModel },
           params: z.strictObject({ name: modelName }),
           body: z.strictObject({ name: modelName.optional(), description: z.string().max(5000).optional() }),
         },
@@ -108,6 +120,7 @@ export function modelWriteRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Delete a registered model with no live version (its audit trail stays)",
+          response: { 200: Empty },
           params: z.strictObject({ name: modelName }),
         },
       },
@@ -121,7 +134,13 @@ export function modelWriteRoutes(ctx: ServerContext) {
       "/models/:name/tags/:key",
       {
         config: { scope: "write" },
-        schema: { tags, summary: "Set a tag of a registered model", params: tagParams, body: tagBody },
+        schema: {
+          tags,
+          summary: "Set a tag of a registered model",
+          response: { 200: Empty },
+          params: tagParams,
+          body: tagBody,
+        },
       },
       async (req) => {
         await registryFor(ctx, req.identity).setRegisteredModelTag(
@@ -137,7 +156,12 @@ export function modelWriteRoutes(ctx: ServerContext) {
       "/models/:name/tags/:key",
       {
         config: { scope: "write" },
-        schema: { tags, summary: "Delete a tag of a registered model", params: tagParams },
+        schema: {
+          tags,
+          summary: "Delete a tag of a registered model",
+          response: { 200: Empty },
+          params: tagParams,
+        },
       },
       async (req) => {
         await registryFor(ctx, req.identity).setRegisteredModelTag(req.params.name, req.params.key, null);
@@ -152,6 +176,7 @@ export function modelWriteRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Change a version's description",
+          response: { 200: ModelVersion },
           params: z.strictObject({ name: modelName, version: versionParam }),
           body: descriptionBody,
         },
@@ -169,6 +194,7 @@ export function modelWriteRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Delete a version that is not live",
+          response: { 200: Empty },
           params: z.strictObject({ name: modelName, version: versionParam }),
         },
       },
@@ -182,7 +208,13 @@ export function modelWriteRoutes(ctx: ServerContext) {
       "/models/:name/versions/:version/tags/:key",
       {
         config: { scope: "write" },
-        schema: { tags, summary: "Set a tag of a version", params: versionTagParams, body: tagBody },
+        schema: {
+          tags,
+          summary: "Set a tag of a version",
+          response: { 200: Empty },
+          params: versionTagParams,
+          body: tagBody,
+        },
       },
       async (req) => {
         const { name, version, key } = req.params;
@@ -195,7 +227,12 @@ export function modelWriteRoutes(ctx: ServerContext) {
       "/models/:name/versions/:version/tags/:key",
       {
         config: { scope: "write" },
-        schema: { tags, summary: "Delete a tag of a version", params: versionTagParams },
+        schema: {
+          tags,
+          summary: "Delete a tag of a version",
+          response: { 200: Empty },
+          params: versionTagParams,
+        },
       },
       async (req) => {
         const { name, version, key } = req.params;
@@ -211,6 +248,7 @@ export function modelWriteRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Register a run's model (runs:/RUN_ID/PATH) as the next version of a registered model",
+          response: { 200: ModelVersion },
           body: z.strictObject({
             source: z.string().min(1),
             name: modelName,
@@ -235,6 +273,7 @@ export function modelWriteRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Move a version to a stage, checked against the model's promotion policy",
+          response: { 200: ModelVersion },
           params: z.strictObject({ name: modelName, version: versionParam }),
           body: z.strictObject({
             stage: z.string().min(1),
@@ -264,6 +303,7 @@ export function modelWriteRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Point an alias at a version (moving it if it points elsewhere)",
+          response: { 200: ModelVersion },
           params: z.strictObject({ name: modelName, alias: z.string().min(1) }),
           body: z.strictObject({ version: versionValue, reason: z.string().optional() }),
         },
@@ -285,6 +325,7 @@ export function modelWriteRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Delete an alias",
+          response: { 200: Empty },
           params: z.strictObject({ name: modelName, alias: z.string().min(1) }),
           querystring: z.strictObject({ reason: z.string().optional() }),
         },
@@ -305,6 +346,7 @@ export function modelWriteRoutes(ctx: ServerContext) {
           tags,
           summary:
             "Return a stage (default Production) or an alias to its previous version; answers the new audit event",
+          response: { 200: AuditEvent },
           params: z.strictObject({ name: modelName }),
           body: z
             .strictObject({
@@ -336,6 +378,7 @@ export function modelWriteRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Set the model's promotion policy (a new revision)",
+          response: { 200: StoredPolicy },
           params: z.strictObject({ name: modelName }),
           body: z.strictObject({ policy: z.record(z.string(), z.unknown()) }),
         },

@@ -2,20 +2,21 @@
  * /api/v1/models… (read-only) through Fastify inject, on stores seeded through the SDK: a SQLite
  * directory store and a PostgreSQL schema.
  */
+
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../../core/clock.js";
 import type {
   ModelDetail,
-  ModelHistoryJson,
+  ModelHistory,
   ModelListItem,
-  RunModelVersionsJson,
   VersionDetail,
-} from "../../registry/registry-json.js";
+  VersionList,
+} from "../../api/index.js";
+import { ManualClock } from "../../core/clock.js";
 import {
   type DatabaseStore,
   isDatabaseStore,
@@ -132,7 +133,7 @@ for (const [backend, uriOf] of backends) {
     });
 
     it("returns the audit trail in order, with forced changes, evidence and what a rollback undid", async () => {
-      const { status, json } = await get<ModelHistoryJson>(`/api/v1/models/${MODEL}/history`);
+      const { status, json } = await get<ModelHistory>(`/api/v1/models/${MODEL}/history`);
       expect(status).toBe(200);
       const ev = json.events;
       expect(ev.map((e) => e.action)).toEqual([
@@ -204,7 +205,7 @@ for (const [backend, uriOf] of backends) {
 
     it("lists the versions registered from a run", async () => {
       for (const [i, runId] of fx.runIds.entries()) {
-        const { status, json } = await get<RunModelVersionsJson>(`/api/v1/runs/${runId}/model-versions`);
+        const { status, json } = await get<VersionList>(`/api/v1/runs/${runId}/model-versions`);
         expect(status).toBe(200);
         expect(json.versions.map((v) => [v.name, v.version])).toEqual([[MODEL, i + 1]]);
       }

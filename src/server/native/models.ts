@@ -9,27 +9,28 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
-  type Lineage,
-  type LineageJson,
-  type ModelDetail,
-  type ModelHistoryJson,
+  evidence,
+  Lineage,
+  ModelDetail,
+  ModelHistory,
+  ModelList,
   type ModelListItem,
-  ModelRegistry,
-  type PolicyCheck,
-  type PolicyCheckJson,
-  type RunModelVersionsJson,
-  type VersionDetail,
+  ModelPage,
+  ModelVersion,
+  modelName,
+  OptionalPolicy,
+  PolicyCheck,
+  RegisteredModel,
+  registrySearchBody,
+  runId,
+  VersionDetail,
+  VersionList,
+  VersionPage,
   type VersionPolicyChecks,
-} from "../../registry/index.js";
-import type { ModelVersion } from "../../store/index.js";
+  versionParam,
+} from "../../api/index.js";
+import { ModelRegistry } from "../../registry/index.js";
 import type { ServerContext } from "../context.js";
-import { evidence, modelName, registrySearchBody, runId, versionParam } from "./schemas.js";
-
-// What the service returns must fit the JSON shapes the UI reads.
-const _lineageFits = (l: Lineage): LineageJson => l;
-const _checkFits = (c: PolicyCheck): PolicyCheckJson => c;
-void _lineageFits;
-void _checkFits;
 
 const tags = ["models"];
 /** Versions of one model whose policy checks the model page gets (newest first). */
@@ -60,7 +61,11 @@ export function modelRoutes(ctx: ServerContext) {
     app.get(
       "/models",
       {
-        schema: { tags, summary: "Registered models with their Production and Staging versions and aliases" },
+        schema: {
+          tags,
+          summary: "Registered models with their Production and Staging versions and aliases",
+          response: { 200: ModelList },
+        },
       },
       async (): Promise<{ models: ModelListItem[] }> => {
         const models: ModelListItem[] = [];
@@ -85,6 +90,7 @@ export function modelRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Registered models matching a filter (name, tags.<key>, times), one page at a time",
+          response: { 200: ModelPage },
           body: registrySearchBody,
         },
       },
@@ -98,6 +104,7 @@ export function modelRoutes(ctx: ServerContext) {
           tags,
           summary:
             "Model versions matching a filter (name, run_id, version_number, current_stage, tags.<key> …)",
+          response: { 200: VersionPage },
           body: registrySearchBody,
         },
       },
@@ -106,7 +113,14 @@ export function modelRoutes(ctx: ServerContext) {
 
     app.get(
       "/models/:name",
-      { schema: { tags, summary: "A registered model", params: nameParams } },
+      {
+        schema: {
+          tags,
+          summary: "A registered model",
+          response: { 200: RegisteredModel },
+          params: nameParams,
+        },
+      },
       async (req) => registry.getRegisteredModel(req.params.name),
     );
 
@@ -116,6 +130,7 @@ export function modelRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "A registered model, its versions, its promotion policy and what each version meets of it",
+          response: { 200: ModelDetail },
           params: nameParams,
         },
       },
@@ -134,7 +149,14 @@ export function modelRoutes(ctx: ServerContext) {
 
     app.get(
       "/models/:name/versions",
-      { schema: { tags, summary: "Every version of a registered model, newest first", params: nameParams } },
+      {
+        schema: {
+          tags,
+          summary: "Every version of a registered model, newest first",
+          response: { 200: VersionList },
+          params: nameParams,
+        },
+      },
       async (req) => ({ versions: await registry.listModelVersions(req.params.name) }),
     );
 
@@ -144,6 +166,7 @@ export function modelRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "The newest version in each stage (or in the given stages)",
+          response: { 200: VersionList },
           params: nameParams,
           querystring: z.strictObject({ stages: z.string().optional() }),
         },
@@ -158,15 +181,27 @@ export function modelRoutes(ctx: ServerContext) {
 
     app.get(
       "/models/:name/history",
-      { schema: { tags, summary: "A registered model's audit trail, oldest first", params: nameParams } },
+      {
+        schema: {
+          tags,
+          summary: "A registered model's audit trail, oldest first",
+          response: { 200: ModelHistory },
+          params: nameParams,
+        },
+      },
       // the trail outlives a deleted model; a name that never had one is MODEL_NOT_FOUND
-      async (req): Promise<ModelHistoryJson> => ({ events: await registry.getModelHistory(req.params.name) }),
+      async (req): Promise<ModelHistory> => ({ events: await registry.getModelHistory(req.params.name) }),
     );
 
     app.get(
       "/models/:name/policy",
       {
-        schema: { tags, summary: "The model's promotion policy (null when it has none)", params: nameParams },
+        schema: {
+          tags,
+          summary: "The model's promotion policy (null when it has none)",
+          response: { 200: OptionalPolicy },
+          params: nameParams,
+        },
       },
       async (req) => {
         await registry.getRegisteredModel(req.params.name);
@@ -180,6 +215,7 @@ export function modelRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "The version an alias points at",
+          response: { 200: ModelVersion },
           params: z.strictObject({ name: modelName, alias: z.string().min(1) }),
         },
       },
@@ -188,7 +224,9 @@ export function modelRoutes(ctx: ServerContext) {
 
     app.get(
       "/models/:name/versions/:version",
-      { schema: { tags, summary: "A model version", params: versionParams } },
+      {
+        schema: { tags, summary: "A model version", response: { 200: ModelVersion }, params: versionParams },
+      },
       async (req) => registry.getModelVersion(req.params.name, req.params.version),
     );
 
@@ -198,6 +236,7 @@ export function modelRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "A version's lineage: run, datasets, code, environment, study, evaluations",
+          response: { 200: Lineage },
           params: versionParams,
         },
       },
@@ -210,6 +249,7 @@ export function modelRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "What a promotion of the version to a stage would find now (nothing changes)",
+          response: { 200: PolicyCheck },
           params: versionParams,
           body: z.strictObject({ stage: z.string().min(1), evidence: evidence.optional() }),
         },
@@ -229,6 +269,7 @@ export function modelRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "A model version with its lineage and its promotion policy checks",
+          response: { 200: VersionDetail },
           params: versionParams,
         },
       },
@@ -249,10 +290,11 @@ export function modelRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "The model versions registered from a run, newest first",
+          response: { 200: VersionList },
           params: z.strictObject({ runId }),
         },
       },
-      async (req): Promise<RunModelVersionsJson> => {
+      async (req): Promise<VersionList> => {
         await store.runs.getRun(req.params.runId); // RUN_NOT_FOUND for an unknown run
         const { versions } = await registry.searchModelVersions({
           filter: `run_id = '${req.params.runId}'`,

@@ -1,23 +1,34 @@
 /** /api/v1/runs: runs, batches of params/tags/metrics, inputs, history, search, heartbeats. */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { downsample } from "../../core/downsample.js";
-import { fromWireNumber } from "../../core/index.js";
-import type { LogBatchInput, MetricSeriesInput } from "../../store/index.js";
-import { BATCH_CONTENT_TYPE, decodeBatch, encodeChunk } from "../../store/index.js";
-import type { ServerContext } from "../context.js";
 import {
+  Alive,
   countRunsBody,
   createRunBody,
   datasetInput,
+  fromWireNumber,
   historyQuery,
   jsonBatchBody,
   keyValues,
+  Marked,
+  MetricHistory,
+  Ok,
+  Run,
+  RunCount,
+  RunInfo,
+  RunLifecycle,
   runId,
+  SearchRunsResult,
   searchRunsBody,
   updateRunBody,
-} from "./schemas.js";
+  type WireNumber,
+} from "../../api/index.js";
+import { downsample } from "../../core/downsample.js";
+import type { LogBatchInput, MetricSeriesInput } from "../../store/index.js";
+import { BATCH_CONTENT_TYPE, decodeBatch, encodeChunk } from "../../store/index.js";
+import { sendBytes } from "../blobs.js";
+import type { ServerContext } from "../context.js";
 
 const tags = ["runs"];
 /** Largest binary metric batch. */
@@ -57,7 +68,10 @@ export function runRoutes(ctx: ServerContext) {
 
     app.post(
       "/runs",
-      { config: { scope: "write" }, schema: { tags, summary: "Start a run", body: createRunBody } },
+      {
+        config: { scope: "write" },
+        schema: { tags, summary: "Start a run", body: createRunBody, response: { 200: RunInfo } },
+      },
       async (req) => {
         const b = req.body;
         const exp = await store.runs.getExperiment(b.experimentId);
@@ -72,7 +86,14 @@ export function runRoutes(ctx: ServerContext) {
 
     app.post(
       "/runs/search",
-      { schema: { tags, summary: "Search runs with the filter grammar", body: searchRunsBody } },
+      {
+        schema: {
+          tags,
+          summary: "Search runs with the filter grammar",
+          body: searchRunsBody,
+          response: { 200: SearchRunsResult },
+        },
+      },
       async (req) => {
         await ctx.sweepCrashed();
         return store.runs.searchRuns(req.body);
@@ -81,7 +102,14 @@ export function runRoutes(ctx: ServerContext) {
 
     app.post(
       "/runs/count",
-      { schema: { tags, summary: "How many runs a filter matches", body: countRunsBody } },
+      {
+        schema: {
+          tags,
+          summary: "How many runs a filter matches",
+          body: countRunsBody,
+          response: { 200: RunCount },
+        },
+      },
       async (req) => {
         await ctx.sweepCrashed();
         return { count: await store.runs.countRuns(req.body) };
@@ -96,6 +124,7 @@ export function runRoutes(ctx: ServerContext) {
           tags,
           summary: "End RUNNING runs silent since a time as crashed",
           body: z.strictObject({ staleBefore: z.number() }),
+          response: { 200: Marked },
         },
       },
       async (req) => ({ marked: await store.runs.markCrashedRuns(req.body.staleBefore) }),
@@ -103,7 +132,7 @@ export function runRoutes(ctx: ServerContext) {
 
     app.get(
       "/runs/:runId",
-      { schema: { tags, summary: "Get a run", params: z.strictObject({ runId }) } },
+      { schema: { tags, summary: "Get a run", params: z.strictObject({ runId }), response: { 200: Run } } },
       async (req) => {
         await ctx.sweepCrashed();
         return store.runs.getRun(req.params.runId);
@@ -119,6 +148,7 @@ export function runRoutes(ctx: ServerContext) {
           summary: "Update status, end time or name",
           params: z.strictObject({ runId }),
           body: updateRunBody,
+          response: { 200: RunInfo },
         },
       },
       async (req) => store.runs.updateRun(req.params.runId, req.body),
@@ -128,11 +158,16 @@ export function runRoutes(ctx: ServerContext) {
       "/runs/:runId",
       {
         config: { scope: "write" },
-        schema: { tags, summary: "Delete a run (restorable)", params: z.strictObject({ runId }) },
+        schema: {
+          tags,
+          summary: "Delete a run (restorable)",
+          params: z.strictObject({ runId }),
+          response: { 200: RunLifecycle },
+        },
       },
       async (req) => {
         await store.runs.setRunLifecycle(req.params.runId, "deleted", clock.now());
-        return { runId: req.params.runId, lifecycleStage: "deleted" };
+        return { runId: req.params.runId, lifecycleStage: "deleted" as const };
       },
     );
 
@@ -140,11 +175,16 @@ export function runRoutes(ctx: ServerContext) {
       "/runs/:runId/restore",
       {
         config: { scope: "write" },
-        schema: { tags, summary: "Restore a deleted run", params: z.strictObject({ runId }) },
+        schema: {
+          tags,
+          summary: "Restore a deleted run",
+          params: z.strictObject({ runId }),
+          response: { 200: RunLifecycle },
+        },
       },
       async (req) => {
         await store.runs.setRunLifecycle(req.params.runId, "active", clock.now());
-        return { runId: req.params.runId, lifecycleStage: "active" };
+        return { runId: req.params.runId, lifecycleStage: "active" as const };
       },
     );
 
@@ -156,6 +196,7 @@ export function runRoutes(ctx: ServerContext) {
           tags,
           summary: "Tell the server the run's process is alive",
           params: z.strictObject({ runId }),
+          response: { 200: Alive },
         },
       },
       async (req) => ({ alive: await store.runs.heartbeat(req.params.runId, clock.now()) }),
@@ -170,6 +211,7 @@ export function runRoutes(ctx: ServerContext) {
           summary: `Log params, tags and metric series at once (JSON, or ${BATCH_CONTENT_TYPE})`,
           params: z.strictObject({ runId }),
           body: z.union([binaryBatchBody, jsonBatchBody]),
+          response: { 200: Ok },
         },
       },
       async (req) => {
@@ -181,7 +223,7 @@ export function runRoutes(ctx: ServerContext) {
                 key: m.key,
                 steps: Float64Array.from(m.steps as number[]),
                 timestamps: Float64Array.from(m.timestamps as number[]),
-                values: Float64Array.from(m.values as Array<number | string>, fromWireNumber),
+                values: Float64Array.from(m.values as WireNumber[], fromWireNumber),
               },
         );
         const batch: LogBatchInput = {
@@ -205,6 +247,7 @@ export function runRoutes(ctx: ServerContext) {
           summary: "Delete a run tag",
           params: z.strictObject({ runId }),
           body: z.strictObject({ key: z.string() }),
+          response: { 200: Ok },
         },
       },
       async (req) => {
@@ -222,6 +265,7 @@ export function runRoutes(ctx: ServerContext) {
           summary: "Record dataset inputs",
           params: z.strictObject({ runId }),
           body: z.strictObject({ datasets: z.array(datasetInput) }),
+          response: { 200: Ok },
         },
       },
       async (req) => {
@@ -238,6 +282,7 @@ export function runRoutes(ctx: ServerContext) {
           summary: "A metric's points in step order; maxPoints downsamples (min/max buckets) for charts",
           params: z.strictObject({ runId }),
           querystring: historyQuery.extend({ key: z.string() }),
+          response: { 200: MetricHistory },
         },
       },
       async (req, reply) => {
@@ -250,8 +295,11 @@ export function runRoutes(ctx: ServerContext) {
         if (q.maxPoints !== undefined) s = downsample(s, q.maxPoints);
         reply.header("x-sextant-total-points", String(total));
         if (q.format === "binary") {
-          reply.type("application/octet-stream");
-          return s.values.length === 0 ? Buffer.alloc(0) : encodeChunk(s);
+          // one metric chunk (the JSON shape below is the other format)
+          return sendBytes(
+            reply as unknown as FastifyReply,
+            s.values.length === 0 ? Buffer.alloc(0) : encodeChunk(s),
+          );
         }
         return {
           key: q.key,

@@ -1,8 +1,9 @@
 /** /api/v1/studies through Fastify inject, on a SQLite store with studies made by the Study API. */
+
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StudyReport } from "../../api/index.js";
 import { ManualClock } from "../../core/clock.js";
-import type { StudyReport } from "../../hpo/analysis/report-types.js";
 import { RandomSampler } from "../../hpo/samplers/random.js";
 import { createStudy, type Study } from "../../hpo/study.js";
 import { MemoryArtifactStore, SqliteStore } from "../../store/index.js";

@@ -9,13 +9,20 @@
  * small query per poll; the study's answer carries an ETag (the counter), so a poll that finds
  * nothing new gets 304 Not Modified and no body.
  */
+
 import { createHash } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import {
+  StudyDetail,
+  type StudyListItem,
+  StudyListItems,
+  type StudyReport,
+  StudyTrials,
+} from "../../api/index.js";
 import { SextantError } from "../../core/errors.js";
 import { type ImportanceMethod, studyReport } from "../../hpo/analysis/report.js";
-import type { StudyDetail, StudyListItem, StudyReport } from "../../hpo/analysis/report-types.js";
 import { externalParams } from "../../hpo/trial.js";
 import type { Direction, FrozenTrial, StudyStorage, StudySummary } from "../../store/index.js";
 import type { ServerContext } from "../context.js";
@@ -136,7 +143,13 @@ export function studyRoutes(ctx: ServerContext) {
 
     app.get(
       "/studies",
-      { schema: { tags, summary: "List studies with trial counts and best values" } },
+      {
+        schema: {
+          tags,
+          summary: "List studies with trial counts and best values",
+          response: { 200: StudyListItems },
+        },
+      },
       async () => {
         const storage = store.studies;
         const listed = await storage.listStudies();
@@ -160,6 +173,7 @@ export function studyRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "A study and its analysis: history, importances, parallel coordinates, slices, trials",
+          response: { 200: StudyDetail, 304: z.undefined() },
           params: z.strictObject({ name: studyName }),
           querystring: z.strictObject({
             /** How to compute parameter importances (default mdi: mean decrease in impurity). */
@@ -190,6 +204,7 @@ export function studyRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "A study's trials changed after a cursor (all without one), and the cursor now",
+          response: { 200: StudyTrials },
           params: z.strictObject({ name: studyName }),
           querystring: z.strictObject({ since: z.coerce.number().int().nonnegative().optional() }),
         },

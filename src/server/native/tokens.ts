@@ -6,8 +6,8 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { Empty, TokenList, TokenRecord, TokenScope } from "../../api/index.js";
 import { SextantError } from "../../core/errors.js";
-import { TOKEN_SCOPES, type TokenRecord } from "../../store/index.js";
 import type { ServerContext } from "../context.js";
 
 const tags = ["tokens"];
@@ -31,10 +31,11 @@ export function tokenRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Store a new token (its id, name, scope and the sha256 of its secret)",
+          response: { 200: TokenRecord },
           body: z.strictObject({
             tokenId,
             name: z.string().max(256),
-            scope: z.enum(TOKEN_SCOPES as [string, ...string[]]),
+            scope: TokenScope,
             secretSha256: z.string().regex(/^[0-9a-f]{64}$/, "a sha256 is 64 lowercase hex digits"),
             createdTime: z.number().int().nonnegative(),
             revokedTime: z.null().optional(),
@@ -46,7 +47,7 @@ export function tokenRoutes(ctx: ServerContext) {
         const record: TokenRecord = {
           tokenId: b.tokenId,
           name: b.name,
-          scope: b.scope as TokenRecord["scope"],
+          scope: b.scope,
           secretSha256: b.secretSha256,
           // the server's clock dates it
           createdTime: ctx.clock.now(),
@@ -59,7 +60,10 @@ export function tokenRoutes(ctx: ServerContext) {
 
     app.get(
       "/tokens",
-      { config: admin, schema: { tags, summary: "Every token, revoked ones included" } },
+      {
+        config: admin,
+        schema: { tags, summary: "Every token, revoked ones included", response: { 200: TokenList } },
+      },
       async () => ({
         tokens: (await tokens.list()).map(shown),
       }),
@@ -67,7 +71,15 @@ export function tokenRoutes(ctx: ServerContext) {
 
     app.get(
       "/tokens/:tokenId",
-      { config: admin, schema: { tags, summary: "One token", params: z.strictObject({ tokenId }) } },
+      {
+        config: admin,
+        schema: {
+          tags,
+          summary: "One token",
+          response: { 200: TokenRecord },
+          params: z.strictObject({ tokenId }),
+        },
+      },
       async (req) => {
         const t = await tokens.get(req.params.tokenId);
         if (t === null) {
@@ -86,6 +98,7 @@ export function tokenRoutes(ctx: ServerContext) {
         schema: {
           tags,
           summary: "Revoke a token (servers stop accepting it within 5 s)",
+          response: { 200: Empty },
           params: z.strictObject({ tokenId }),
         },
       },

@@ -3,6 +3,7 @@
  * backtest, the comparison with a baseline, curves), linked to a run. Implemented over SQL
  * (kysely.ts), over a Sextant server (http.ts) and in the offline spool.
  */
+import type { EvaluationRecord } from "../../api/index.js";
 import { SextantError } from "../../core/errors.js";
 import { newRunId } from "../../core/ids.js";
 import { validateRunId } from "../../core/validation.js";
@@ -10,17 +11,9 @@ import { validateRunId } from "../../core/validation.js";
 /**
  * An evaluation record as stored: the fields it is found by, plus its content (metrics with
  * confidence intervals, segments, backtest, baseline comparison, curves), whose shape
- * `sextant-ml/evaluate` defines. Records are immutable.
+ * `sextant-ml/evaluate` defines (api/evaluations.ts EvaluationContent). Records are immutable.
  */
-export interface EvaluationRecord {
-  /** 32 lowercase hex digits. */
-  evaluationId: string;
-  /** The run it belongs to, when any. */
-  runId: string | null;
-  name: string;
-  createdTime: number;
-  content: Record<string, unknown>;
-}
+export type { EvaluationRecord } from "../../api/index.js";
 
 export interface CreateEvaluationInput {
   /** Use this id instead of a fresh one (chosen by the client, so retries and replays are safe). */

@@ -2,6 +2,7 @@
  * Evaluation records over a Sextant server's native API. The record's id is chosen here, so a
  * create retried after a lost response finds the stored record instead of storing a second one.
  */
+import * as api from "../../api/index.js";
 import { SextantError } from "../../core/errors.js";
 import { newRunId } from "../../core/ids.js";
 import type { HttpClient } from "../remote/index.js";
@@ -22,7 +23,8 @@ export class HttpEvaluationStore implements EvaluationStore {
   async create(input: CreateEvaluationInput): Promise<EvaluationRecord> {
     const evaluationId = input.evaluationId ?? newRunId();
     try {
-      return await this.#client.request<EvaluationRecord>("/evaluations", {
+      return await this.#client.request("/evaluations", {
+        shape: api.EvaluationRecord,
         method: "POST",
         json: { ...input, evaluationId },
       });
@@ -42,14 +44,17 @@ export class HttpEvaluationStore implements EvaluationStore {
   }
 
   get(evaluationId: string): Promise<EvaluationRecord> {
-    return this.#client.request(`/evaluations/${encodeURIComponent(evaluationId)}`);
+    return this.#client.request(`/evaluations/${encodeURIComponent(evaluationId)}`, {
+      shape: api.EvaluationRecord,
+    });
   }
 
   async list(input: ListEvaluationsInput = {}): Promise<EvaluationRecord[]> {
     const path =
       input.runId === undefined ? "/evaluations" : `/runs/${encodeURIComponent(input.runId)}/evaluations`;
     return (
-      await this.#client.request<{ evaluations: EvaluationRecord[] }>(path, {
+      await this.#client.request(path, {
+        shape: api.EvaluationList,
         query: { maxResults: input.maxResults },
       })
     ).evaluations;

@@ -8,110 +8,35 @@
  * Every change is one transaction that also appends its audit event, so the trail and the state
  * never disagree. Changes to one model are serialized on the model's row.
  */
+import {
+  type AuditAction,
+  type AuditEvent,
+  type Evidence,
+  type ModelFile,
+  type ModelSignature,
+  type ModelVersion,
+  type RegisteredModel,
+  STAGES,
+  type Stage,
+  type StoredPolicy,
+  type VersionDataset,
+} from "../../api/index.js";
 import { SextantError } from "../../core/errors.js";
 
-export const STAGES = ["None", "Staging", "Production", "Archived"] as const;
-export type Stage = (typeof STAGES)[number];
-
-export interface SignatureField {
-  name: string;
-  type: string;
-}
-
-export interface ModelSignature {
-  inputs: SignatureField[];
-  outputs?: SignatureField[];
-}
-
-export interface VersionDataset {
-  name: string;
-  digest: string;
-  context?: string;
-}
-
-export interface ModelFile {
-  path: string;
-  sha256: string;
-  size: number;
-}
-
-export interface RegisteredModel {
-  name: string;
-  description: string;
-  tags: Record<string, string>;
-  createdTime: number;
-  updatedTime: number;
-  /** alias → version */
-  aliases: Record<string, number>;
-  /** The newest version in each stage that has one. */
-  latestVersions: Partial<Record<Stage, number>>;
-}
-
-export interface ModelVersion {
-  name: string;
-  version: number;
-  /** The artifact's location, e.g. `runs:/<run id>/model`. */
-  source: string;
-  runId: string | null;
-  /** sha256 (hex) of the manifest of the model's files; loads are verified against it. */
-  contentHash: string;
-  /** Every file of the model (relative path, sha256, size), pinned at registration. */
-  files: ModelFile[];
-  signature: ModelSignature | null;
-  datasets: VersionDataset[];
-  creator: string;
-  description: string;
-  tags: Record<string, string>;
-  createdTime: number;
-  updatedTime: number;
-  currentStage: Stage;
-  aliases: string[];
-}
-
-/** Something that backs a transition: an evaluation, an online test result, a model card… */
-export interface Evidence {
-  kind: string;
-  id: string;
-  /** What the policy check found, copied into the trail at the time of the change. */
-  summary?: unknown;
-}
-
-export type AuditAction =
-  | "create_model"
-  | "update_model"
-  | "rename_model"
-  | "delete_model"
-  | "create_version"
-  | "update_version"
-  | "delete_version"
-  | "transition"
-  | "set_alias"
-  | "delete_alias"
-  | "rollback"
-  | "set_policy";
-
-export interface AuditEvent {
-  /** Increases with every event of the store: the trail's order. */
-  id: number;
-  model: string;
-  at: number;
-  actor: string;
-  action: AuditAction;
-  version: number | null;
-  fromStage: Stage | null;
-  toStage: Stage | null;
-  alias: string | null;
-  /** For alias changes: the version the alias pointed at before (null: it did not exist). */
-  previousVersion: number | null;
-  reason: string | null;
-  evidence: Evidence[];
-  /** True when a policy was overridden (admin `force`). */
-  forced: boolean;
-  /** Other versions the change moved, e.g. those archived by `archiveExisting`: version → from stage. */
-  displaced: Array<{ version: number; fromStage: Stage; toStage: Stage }>;
-  /** For rollbacks: the id of the event being undone. */
-  undoes: number | null;
-}
+export {
+  type AuditAction,
+  type AuditEvent,
+  type Evidence,
+  type ModelFile,
+  type ModelSignature,
+  type ModelVersion,
+  type RegisteredModel,
+  type SignatureField,
+  STAGES,
+  type Stage,
+  type StoredPolicy,
+  type VersionDataset,
+} from "../../api/index.js";
 
 export interface ChangeContext {
   actor: string;
@@ -163,14 +88,6 @@ export interface RegistrySearchInput {
   /** Default 1000, at most 200,000. */
   maxResults?: number;
   pageToken?: string | null;
-}
-
-export interface StoredPolicy {
-  /** Increases with every change of the model's policy. */
-  revision: number;
-  policy: unknown;
-  updatedTime: number;
-  actor: string;
 }
 
 export interface RegistryStorage {

@@ -8,8 +8,10 @@
  * compare-and-set, the rest are idempotent writes. When the server stays unreachable the error is
  * STORE_UNAVAILABLE. Error bodies become the server's typed SextantError, code and details kept.
  */
+
+import type { ZodType, z } from "zod";
+import { wireReplacer } from "../../api/index.js";
 import { ERROR_CATALOG, type ErrorCode, SextantError } from "../../core/errors.js";
-import { wireReplacer } from "../../core/json-number.js";
 
 export interface HttpStoreOptions {
   /** API token sent as `Authorization: Bearer …` (default $SEXTANT_TRACKING_TOKEN). */
@@ -58,7 +60,14 @@ export class HttpClient {
     this.#fetch = options.fetch ?? fetch;
   }
 
-  async request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  /**
+   * Sends a request; with `shape`, the answer is parsed with that API shape (src/api), which also
+   * turns the wire's "NaN"/"Infinity" strings back into numbers, and an answer that does not fit
+   * is an INTERNAL error naming the route.
+   */
+  request<S extends ZodType>(path: string, opts: RequestOptions & { shape: S }): Promise<z.output<S>>;
+  request<T>(path: string, opts?: RequestOptions): Promise<T>;
+  async request<T>(path: string, opts: RequestOptions & { shape?: ZodType } = {}): Promise<T> {
     const url = new URL(`${this.baseUrl}/api/v1${path}`);
     for (const [k, v] of Object.entries(opts.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
@@ -108,7 +117,22 @@ export class HttpClient {
         if (opts.stream) return res as T;
         if (opts.binary) return Buffer.from(await res.arrayBuffer()) as T;
         const text = await res.text();
-        return (text.length === 0 ? undefined : JSON.parse(text)) as T;
+        const json = text.length === 0 ? undefined : (JSON.parse(text) as unknown);
+        if (opts.shape === undefined) return json as T;
+        const parsed = opts.shape.safeParse(json);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          throw new SextantError(
+            "INTERNAL",
+            `the answer of ${this.baseUrl} to ${opts.method ?? "GET"} ${path} does not fit its shape: ${issue ? `${issue.path.join(".")}: ${issue.message}` : "?"}`,
+            {
+              issues: parsed.error.issues
+                .slice(0, 5)
+                .map((i) => ({ path: i.path.join("."), message: i.message })),
+            },
+          );
+        }
+        return parsed.data as T;
       }
       if (res.status === 404 && opts.allow404) {
         await res.arrayBuffer();

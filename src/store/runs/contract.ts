@@ -17,98 +17,38 @@
  * - Unknown ids fail with RUN_NOT_FOUND / EXPERIMENT_NOT_FOUND; malformed input with
  *   INVALID_ARGUMENT, INVALID_NAME, LIMIT_EXCEEDED or INVALID_METRIC_VALUE.
  */
+import type {
+  ArtifactEntry,
+  Experiment,
+  ExperimentColumns,
+  ExperimentSummary,
+  LifecycleStage,
+  Run,
+  RunDataset,
+  RunInfo,
+  RunStatus,
+  SearchRunsResult,
+  ViewType,
+} from "../../api/index.js";
 import type { SeriesColumns } from "./metric-codec.js";
 
-export type RunStatus = "RUNNING" | "FINISHED" | "FAILED" | "KILLED";
-export const RUN_STATUSES: readonly RunStatus[] = ["RUNNING", "FINISHED", "FAILED", "KILLED"];
-export type LifecycleStage = "active" | "deleted";
-export type ViewType = "active" | "deleted" | "all";
-
-export interface Experiment {
-  experimentId: string;
-  name: string;
-  artifactLocation: string;
-  lifecycleStage: LifecycleStage;
-  creationTime: number;
-  lastUpdateTime: number;
-  tags: Record<string, string>;
-}
-
-export interface ExperimentSummary extends Experiment {
-  /** Runs in the experiment that are not deleted. */
-  runCount: number;
-  /** Latest start time of any run in it, null when it has none. */
-  lastRunStartTime: number | null;
-}
-
-export interface RunInfo {
-  runId: string;
-  runName: string;
-  experimentId: string;
-  userId: string;
-  status: RunStatus;
-  startTime: number;
-  endTime: number | null;
-  parentRunId: string | null;
-  lifecycleStage: LifecycleStage;
-  artifactUri: string;
-  /** Last heartbeat from the process that owns the run. */
-  heartbeatAt: number;
-  /** True when the run was ended because its process stopped sending heartbeats. */
-  crashed: boolean;
-  /** Seed recorded at start, null if none. */
-  seed: number | null;
-}
-
-/** Per-(run, key) summary kept on write: the latest point (largest step) and min/max/count. */
-export interface MetricSummary {
-  key: string;
-  /** Value at the largest step (the later-logged point on ties). */
-  value: number;
-  step: number;
-  timestamp: number;
-  /** min and max over non-NaN values, null when every value is NaN. */
-  min: number | null;
-  max: number | null;
-  count: number;
-}
-
-export interface DatasetRecord {
-  name: string;
-  digest: string;
-  sourceType: string;
-  source: string;
-  size: number | null;
-  rows: number | null;
-  columns: number | null;
-  /** JSON text (column names and types) when known. */
-  schema: string | null;
-  /** JSON text with any further facts (format …) when known. */
-  profile: string | null;
-}
-
-export interface RunDataset extends DatasetRecord {
-  context: string;
-}
-
-export interface RunData {
-  params: Record<string, string>;
-  /** Latest value per metric key. */
-  metrics: Record<string, number>;
-  tags: Record<string, string>;
-}
-
-export interface Run {
-  info: RunInfo;
-  data: RunData;
-  /** One summary per metric key, sorted by key. */
-  metricSummaries: MetricSummary[];
-  datasets: RunDataset[];
-  /** Code version captured at start (JSON-shaped), null when not captured. */
-  code: Record<string, unknown> | null;
-  /** Environment captured at start (JSON-shaped), null when not captured. */
-  environment: Record<string, unknown> | null;
-}
+export {
+  type ArtifactEntry,
+  type DatasetRecord,
+  type Experiment,
+  type ExperimentColumns,
+  type ExperimentSummary,
+  type LifecycleStage,
+  type MetricSummary,
+  RUN_STATUSES,
+  type Run,
+  type RunData,
+  type RunDataset,
+  type RunInfo,
+  type RunStatus,
+  type SearchRunsResult,
+  type ViewType,
+} from "../../api/index.js";
 
 export interface CreateExperimentInput {
   name: string;
@@ -166,13 +106,6 @@ export interface RunColumns {
   tags?: string[];
 }
 
-/** Every key used by the runs of an experiment, sorted. */
-export interface ExperimentColumns {
-  params: string[];
-  metrics: string[];
-  tags: string[];
-}
-
 export interface CountRunsInput {
   experimentIds: string[];
   filter?: string;
@@ -190,22 +123,10 @@ export interface SearchRunsInput {
   columns?: RunColumns;
 }
 
-export interface SearchRunsResult {
-  runs: Run[];
-  nextPageToken: string | null;
-}
-
 export interface HistoryQuery {
   /** Inclusive step bounds. */
   minStep?: number;
   maxStep?: number;
-}
-
-export interface ArtifactEntry {
-  path: string;
-  sha256: string;
-  size: number;
-  createdTime: number;
 }
 
 export interface RunStore {

@@ -4,6 +4,7 @@
  * idempotency keys, so the transport's retries never apply a write twice.
  */
 import { randomUUID } from "node:crypto";
+import * as api from "../../api/index.js";
 import { SextantError } from "../../core/errors.js";
 import { newRunId } from "../../core/ids.js";
 import type { HttpClient } from "../remote/index.js";
@@ -28,7 +29,7 @@ import type {
   ViewType,
 } from "./contract.js";
 import { decodeSeries, type SeriesColumns } from "./metric-codec.js";
-import { BATCH_CONTENT_TYPE, encodeBatch, runFromWire } from "./wire.js";
+import { BATCH_CONTENT_TYPE, encodeBatch } from "./wire.js";
 
 export class HttpRunStore implements RunStore {
   readonly client: HttpClient;
@@ -38,20 +39,25 @@ export class HttpRunStore implements RunStore {
   }
 
   createExperiment(input: CreateExperimentInput, _now: number): Promise<Experiment> {
-    return this.client.request("/experiments", { method: "POST", json: input });
+    return this.client.request("/experiments", { method: "POST", json: input, shape: api.Experiment });
   }
 
   getExperiment(experimentId: string): Promise<Experiment> {
-    return this.client.request(`/experiments/${encodeURIComponent(experimentId)}`);
+    return this.client.request(`/experiments/${encodeURIComponent(experimentId)}`, { shape: api.Experiment });
   }
 
   getExperimentByName(name: string): Promise<Experiment | null> {
-    return this.client.request("/experiments/by-name", { query: { name }, allow404: true });
+    return this.client.request("/experiments/by-name", {
+      query: { name },
+      allow404: true,
+      shape: api.Experiment.nullable(),
+    });
   }
 
   async listExperiments(viewType: ViewType = "active"): Promise<ExperimentSummary[]> {
     return (
-      await this.client.request<{ experiments: ExperimentSummary[] }>("/experiments", {
+      await this.client.request("/experiments", {
+        shape: api.ExperimentList,
         query: { view: viewType },
       })
     ).experiments;
@@ -82,7 +88,11 @@ export class HttpRunStore implements RunStore {
     const runId = input.runId ?? newRunId();
     const { artifactUri: _server, ...rest } = input;
     try {
-      return await this.client.request<RunInfo>("/runs", { method: "POST", json: { ...rest, runId } });
+      return await this.client.request("/runs", {
+        method: "POST",
+        json: { ...rest, runId },
+        shape: api.RunInfo,
+      });
     } catch (e) {
       // a retry after a lost response: the first attempt made the run
       if (e instanceof SextantError && e.code === "INVALID_ARGUMENT" && /already exists/.test(e.message)) {
@@ -95,11 +105,15 @@ export class HttpRunStore implements RunStore {
   }
 
   async getRun(runId: string): Promise<Run> {
-    return runFromWire(await this.client.request<Run>(`/runs/${encodeURIComponent(runId)}`));
+    return this.client.request(`/runs/${encodeURIComponent(runId)}`, { shape: api.Run });
   }
 
   updateRun(runId: string, update: UpdateRunInput): Promise<RunInfo> {
-    return this.client.request(`/runs/${encodeURIComponent(runId)}`, { method: "PATCH", json: update });
+    return this.client.request(`/runs/${encodeURIComponent(runId)}`, {
+      method: "PATCH",
+      json: update,
+      shape: api.RunInfo,
+    });
   }
 
   async setRunLifecycle(runId: string, stage: LifecycleStage, _now: number): Promise<void> {
@@ -111,7 +125,8 @@ export class HttpRunStore implements RunStore {
   /** The server stamps the heartbeat with its own clock. */
   async heartbeat(runId: string, _now: number): Promise<boolean> {
     return (
-      await this.client.request<{ alive: boolean }>(`/runs/${encodeURIComponent(runId)}/heartbeat`, {
+      await this.client.request(`/runs/${encodeURIComponent(runId)}/heartbeat`, {
+        shape: api.Alive,
         method: "POST",
       })
     ).alive;
@@ -119,7 +134,8 @@ export class HttpRunStore implements RunStore {
 
   async markCrashedRuns(staleBefore: number): Promise<number> {
     return (
-      await this.client.request<{ marked: number }>("/runs/mark-crashed", {
+      await this.client.request("/runs/mark-crashed", {
+        shape: api.Marked,
         method: "POST",
         json: { staleBefore },
       })
@@ -158,17 +174,23 @@ export class HttpRunStore implements RunStore {
   }
 
   async searchRuns(input: SearchRunsInput): Promise<SearchRunsResult> {
-    const res = await this.client.request<SearchRunsResult>("/runs/search", { method: "POST", json: input });
-    return { runs: res.runs.map(runFromWire), nextPageToken: res.nextPageToken ?? null };
+    const res = await this.client.request("/runs/search", {
+      method: "POST",
+      json: input,
+      shape: api.SearchRunsResult,
+    });
+    return { runs: res.runs, nextPageToken: res.nextPageToken ?? null };
   }
 
   async countRuns(input: CountRunsInput): Promise<number> {
-    return (await this.client.request<{ count: number }>("/runs/count", { method: "POST", json: input }))
+    return (await this.client.request("/runs/count", { method: "POST", json: input, shape: api.RunCount }))
       .count;
   }
 
   listColumns(experimentId: string): Promise<ExperimentColumns> {
-    return this.client.request(`/experiments/${encodeURIComponent(experimentId)}/columns`);
+    return this.client.request(`/experiments/${encodeURIComponent(experimentId)}/columns`, {
+      shape: api.ExperimentColumns,
+    });
   }
 
   async recordArtifact(runId: string, entry: ArtifactEntry): Promise<void> {
@@ -179,12 +201,10 @@ export class HttpRunStore implements RunStore {
   }
 
   async listArtifacts(runId: string, prefix = ""): Promise<ArtifactEntry[]> {
-    const res = await this.client.request<{ artifacts: ArtifactEntry[] }>(
-      `/runs/${encodeURIComponent(runId)}/artifacts`,
-      {
-        query: { prefix },
-      },
-    );
+    const res = await this.client.request(`/runs/${encodeURIComponent(runId)}/artifacts`, {
+      query: { prefix },
+      shape: api.ArtifactList,
+    });
     return res.artifacts;
   }
 

@@ -22,4 +22,4 @@ export {
   seriesStats,
   sortByStep,
 } from "./metric-codec.js";
-export { BATCH_CONTENT_TYPE, type BatchHeader, decodeBatch, encodeBatch, runFromWire } from "./wire.js";
+export { BATCH_CONTENT_TYPE, type BatchHeader, decodeBatch, encodeBatch } from "./wire.js";

@@ -1,11 +1,10 @@
 /**
- * What the runs HTTP client and the server exchange, encoded once for both sides:
- * - metric batches in a binary frame (steps, timestamps and values stay bit-exact, NaN included);
- * - Run objects back from JSON (numbers as core/json-number writes them).
+ * Metric batches as the runs HTTP client and the server exchange them, encoded once for both
+ * sides: a binary frame in which steps, timestamps and values stay bit-exact, NaN included. (The
+ * JSON answers are parsed with the API shapes, src/api.)
  */
 import { SextantError } from "../../core/errors.js";
-import { fromWireNumber } from "../../core/json-number.js";
-import type { LogBatchInput, MetricSeriesInput, MetricSummary, Run } from "./contract.js";
+import type { LogBatchInput, MetricSeriesInput } from "./contract.js";
 import { chunkLength, decodeChunkInto, encodeChunk } from "./metric-codec.js";
 
 export const BATCH_CONTENT_TYPE = "application/x-sextant-batch";
@@ -92,24 +91,4 @@ export function decodeBatch(buf: Uint8Array): { header: BatchHeader; metrics: Me
   }
   if (at !== buf.byteLength) throw malformed("bytes left over after the last series");
   return { header, metrics };
-}
-
-function summaryFromWire(m: MetricSummary): MetricSummary {
-  return {
-    ...m,
-    value: fromWireNumber(m.value),
-    min: m.min === null ? null : fromWireNumber(m.min),
-    max: m.max === null ? null : fromWireNumber(m.max),
-  };
-}
-
-/** A Run as the native API returns it, with its numbers restored. */
-export function runFromWire(run: Run): Run {
-  const metrics: Record<string, number> = {};
-  for (const [k, v] of Object.entries(run.data.metrics)) metrics[k] = fromWireNumber(v);
-  return {
-    ...run,
-    data: { ...run.data, metrics },
-    metricSummaries: run.metricSummaries.map(summaryFromWire),
-  };
 }

@@ -15,56 +15,28 @@
  *   fails with INVALID_ARGUMENT.
  * Errors: STUDY_NOT_FOUND, STUDY_ALREADY_EXISTS, TRIAL_NOT_FOUND, INVALID_STATE, INVALID_ARGUMENT.
  */
+import type {
+  Direction,
+  DistributionJSON,
+  FrozenTrial,
+  StudyListing,
+  StudySummary,
+  TrialState,
+} from "../../api/index.js";
 import { SextantError } from "../../core/errors.js";
 import { validateRunId } from "../../core/validation.js";
 
-export type Direction = "minimize" | "maximize";
-export type TrialState = "RUNNING" | "WAITING" | "COMPLETE" | "PRUNED" | "FAIL";
+export type {
+  CategoricalChoice,
+  Direction,
+  DistributionJSON,
+  FrozenTrial,
+  StudyListing,
+  StudySummary,
+  TrialState,
+} from "../../api/index.js";
+
 export const FINISHED_STATES: readonly TrialState[] = ["COMPLETE", "PRUNED", "FAIL"];
-
-export type CategoricalChoice = string | number | boolean | null;
-
-export type DistributionJSON =
-  | { type: "float"; low: number; high: number; log: boolean; step: number | null }
-  | { type: "int"; low: number; high: number; log: boolean; step: number }
-  | { type: "categorical"; choices: CategoricalChoice[] };
-
-export interface FrozenTrial {
-  trialId: string;
-  studyId: string;
-  /** 0-based, per study. */
-  number: number;
-  state: TrialState;
-  /** Objective values (one per direction) once COMPLETE, else null. */
-  values: number[] | null;
-  /** Internal representation: numbers for float/int, the choice index for categoricals. */
-  params: Record<string, number>;
-  distributions: Record<string, DistributionJSON>;
-  /** Reported intermediate values by step (a vector for multi-objective studies). */
-  intermediate: Record<number, number[]>;
-  userAttrs: Record<string, unknown>;
-  systemAttrs: Record<string, unknown>;
-  startTime: number | null;
-  endTime: number | null;
-  /** Last heartbeat from the worker running it. */
-  heartbeatAt: number | null;
-  /** The tracking run that records this trial, when tracked. */
-  runId: string | null;
-}
-
-export interface StudySummary {
-  studyId: string;
-  name: string;
-  directions: Direction[];
-  userAttrs: Record<string, unknown>;
-  systemAttrs: Record<string, unknown>;
-  createdTime: number;
-  /** The tracking run that is the study's parent run, when tracked. */
-  runId: string | null;
-}
-
-/** A study with how many of its trials are in each state. */
-export type StudyListing = StudySummary & { trialCounts: Record<TrialState, number> };
 
 export interface TrialTemplate {
   state?: "RUNNING" | "WAITING";

@@ -10,7 +10,7 @@
  * first attempt made instead of making (or claiming) a second one.
  */
 import { randomUUID } from "node:crypto";
-import { fromWireNumber } from "../../core/json-number.js";
+import * as api from "../../api/index.js";
 import type { HttpClient } from "../remote/index.js";
 import type {
   Direction,
@@ -24,14 +24,6 @@ import type {
 } from "./contract.js";
 
 const id = encodeURIComponent;
-
-/** Trial values and intermediate values come back with NaN and ±Infinity spelled out. */
-function trialFromWire(t: FrozenTrial): FrozenTrial {
-  const intermediate: Record<number, number[]> = {};
-  for (const [step, vs] of Object.entries(t.intermediate))
-    intermediate[Number(step)] = vs.map(fromWireNumber);
-  return { ...t, values: t.values === null ? null : t.values.map(fromWireNumber), intermediate };
-}
 
 function sameValues(a: number[] | null, b: number[] | null): boolean {
   if (a === null || b === null) return a === b;
@@ -54,21 +46,20 @@ export class HttpStudyStorage implements StudyStorage {
     },
     _now: number,
   ): Promise<StudySummary> {
-    return this.#client.request("/hpo/studies", { method: "POST", json: input });
+    return this.#client.request("/hpo/studies", { method: "POST", json: input, shape: api.StudySummary });
   }
 
   async getStudyByName(name: string): Promise<StudySummary | null> {
-    return (
-      await this.#client.request<{ study: StudySummary | null }>("/hpo/studies/by-name", { query: { name } })
-    ).study;
+    return (await this.#client.request("/hpo/studies/by-name", { query: { name }, shape: api.OptionalStudy }))
+      .study;
   }
 
   getStudy(studyId: string): Promise<StudySummary> {
-    return this.#client.request(`/hpo/studies/${id(studyId)}`);
+    return this.#client.request(`/hpo/studies/${id(studyId)}`, { shape: api.StudySummary });
   }
 
   async listStudies(): Promise<StudyListing[]> {
-    return (await this.#client.request<{ studies: StudyListing[] }>("/hpo/studies")).studies;
+    return (await this.#client.request("/hpo/studies", { shape: api.StudyListings })).studies;
   }
 
   async deleteStudy(studyId: string): Promise<void> {
@@ -88,20 +79,20 @@ export class HttpStudyStorage implements StudyStorage {
 
   async createTrial(studyId: string, template: TrialTemplate, _now: number): Promise<FrozenTrial> {
     const requestId = template.requestId ?? randomUUID();
-    return trialFromWire(
-      await this.#client.request<FrozenTrial>(`/hpo/studies/${id(studyId)}/trials`, {
-        method: "POST",
-        json: { ...template, requestId },
-      }),
-    );
+    return this.#client.request(`/hpo/studies/${id(studyId)}/trials`, {
+      method: "POST",
+      json: { ...template, requestId },
+      shape: api.FrozenTrial,
+    });
   }
 
   async claimWaitingTrial(studyId: string, _now: number, requestId?: string): Promise<FrozenTrial | null> {
-    const res = await this.#client.request<{ trial: FrozenTrial | null }>(
-      `/hpo/studies/${id(studyId)}/trials/claim`,
-      { method: "POST", json: { requestId: requestId ?? randomUUID() } },
-    );
-    return res.trial === null ? null : trialFromWire(res.trial);
+    const res = await this.#client.request(`/hpo/studies/${id(studyId)}/trials/claim`, {
+      method: "POST",
+      json: { requestId: requestId ?? randomUUID() },
+      shape: api.OptionalTrial,
+    });
+    return res.trial;
   }
 
   async setTrialParam(
@@ -129,7 +120,8 @@ export class HttpStudyStorage implements StudyStorage {
     values: number[] | null,
     _now: number,
   ): Promise<boolean> {
-    const res = await this.#client.request<{ changed: boolean }>(`/hpo/trials/${id(trialId)}/state`, {
+    const res = await this.#client.request(`/hpo/trials/${id(trialId)}/state`, {
+      shape: api.Changed,
       method: "POST",
       json: { state, values },
     });
@@ -155,25 +147,25 @@ export class HttpStudyStorage implements StudyStorage {
   }
 
   async failStaleTrials(studyId: string, staleBefore: number, now: number): Promise<FrozenTrial[]> {
-    const res = await this.#client.request<{ trials: FrozenTrial[] }>(
-      `/hpo/studies/${id(studyId)}/trials/fail-stale`,
-      { method: "POST", json: { staleForMs: Math.max(0, now - staleBefore) } },
-    );
-    return res.trials.map(trialFromWire);
+    const res = await this.#client.request(`/hpo/studies/${id(studyId)}/trials/fail-stale`, {
+      method: "POST",
+      json: { staleForMs: Math.max(0, now - staleBefore) },
+      shape: api.TrialList,
+    });
+    return res.trials;
   }
 
   async getTrial(trialId: string): Promise<FrozenTrial> {
-    return trialFromWire(await this.#client.request<FrozenTrial>(`/hpo/trials/${id(trialId)}`));
+    return this.#client.request(`/hpo/trials/${id(trialId)}`, { shape: api.FrozenTrial });
   }
 
   async getTrials(
     studyId: string,
     options: { since?: number } = {},
   ): Promise<{ trials: FrozenTrial[]; cursor: number }> {
-    const res = await this.#client.request<{ trials: FrozenTrial[]; cursor: number }>(
-      `/hpo/studies/${id(studyId)}/trials`,
-      { query: { since: options.since } },
-    );
-    return { trials: res.trials.map(trialFromWire), cursor: res.cursor };
+    return this.#client.request(`/hpo/studies/${id(studyId)}/trials`, {
+      query: { since: options.since },
+      shape: api.TrialPage,
+    });
   }
 }

@@ -7,8 +7,8 @@
  * counters are handed out in commit order and `getTrials({ since })` never skips a change.
  */
 import type { Kysely, Selectable } from "kysely";
+import { fromWireNumber, toWireNumber, type WireNumber } from "../../api/index.js";
 import { SextantError } from "../../core/errors.js";
-import { fromWireNumber, toWireNumber } from "../../core/json-number.js";
 import type { Database, DB, Tx } from "../engine/index.js";
 import {
   checkNewStudy,
@@ -42,7 +42,7 @@ function parseId(id: string, what: "study" | "trial"): number {
 }
 
 const encodeValues = (vs: number[]): string => JSON.stringify(vs.map(toWireNumber));
-const decodeValues = (text: string): number[] => (JSON.parse(text) as unknown[]).map(fromWireNumber);
+const decodeValues = (text: string): number[] => (JSON.parse(text) as WireNumber[]).map(fromWireNumber);
 
 function toStudy(r: Selectable<DB["studies"]>): StudySummary {
   return {

@@ -3,21 +3,10 @@
  * kept; the secret is shown once, when it is made. Implemented over SQL (kysely.ts) and, for
  * admins, over a Sextant server (http.ts).
  */
+import { TOKEN_SCOPES, type TokenRecord } from "../../api/index.js";
 import { SextantError } from "../../core/errors.js";
 
-/** Scopes nest: admin ⊃ promote ⊃ write ⊃ read (promote: stage, alias and rollback changes). */
-export type TokenScope = "read" | "write" | "promote" | "admin";
-export const TOKEN_SCOPES: readonly TokenScope[] = ["read", "write", "promote", "admin"];
-
-/** An API token as stored: only the hash of its secret is kept. */
-export interface TokenRecord {
-  tokenId: string;
-  name: string;
-  scope: TokenScope;
-  secretSha256: string;
-  createdTime: number;
-  revokedTime: number | null;
-}
+export { TOKEN_SCOPES, type TokenRecord, type TokenScope } from "../../api/index.js";
 
 export interface TokenStore {
   /** @throws INVALID_ARGUMENT (unknown scope, malformed id or hash), TOKEN_ALREADY_EXISTS */

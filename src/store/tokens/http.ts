@@ -2,6 +2,7 @@
  * API tokens over a Sextant server's native API (/api/v1/tokens; admin scope). The secret is made
  * on the client and only its hash travels, so the server never sees a token it could leak.
  */
+import * as api from "../../api/index.js";
 import type { HttpClient } from "../remote/index.js";
 import type { TokenRecord, TokenStore } from "./contract.js";
 
@@ -17,11 +18,14 @@ export class HttpTokenStore implements TokenStore {
   }
 
   get(tokenId: string): Promise<TokenRecord | null> {
-    return this.#client.request(`/tokens/${encodeURIComponent(tokenId)}`, { allow404: true });
+    return this.#client.request(`/tokens/${encodeURIComponent(tokenId)}`, {
+      allow404: true,
+      shape: api.TokenRecord.nullable(),
+    });
   }
 
   async list(): Promise<TokenRecord[]> {
-    return (await this.#client.request<{ tokens: TokenRecord[] }>("/tokens")).tokens;
+    return (await this.#client.request("/tokens", { shape: api.TokenList })).tokens;
   }
 
   /** The server stamps the revocation with its own clock. */

@@ -2,7 +2,7 @@
  * A model's promotion policy: its requirements per stage, and per version which conditions a
  * promotion to Staging and to Production would meet now (✓/✗ with the checker's detail).
  */
-import type { PolicyCheckJson, VersionPolicyChecks } from "../../registry/registry-json.js";
+import type { PolicyCheck, VersionPolicyChecks } from "../../api/index.js";
 import type { StoredPolicy } from "../../store/index.js";
 import { paths } from "../lib/routes.js";
 import { Link } from "../router.js";
@@ -52,7 +52,7 @@ function settingsText(settings: unknown): string {
 }
 
 /** The conditions of one check, each with ✓/✗ and its detail; evaluation evidence links to its page. */
-export function PolicyConditions({ check }: { check: PolicyCheckJson }) {
+export function PolicyConditions({ check }: { check: PolicyCheck }) {
   if (check.conditions.length === 0) return <span className="muted small">no condition</span>;
   return (
     <ul className="policy-conditions">

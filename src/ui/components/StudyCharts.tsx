@@ -4,13 +4,9 @@
  * parameter, and intermediate values with pruned trials marked. Each chart's box carries
  * data-series / data-points attributes (what it draws) for tests and tools.
  */
+
 import { useState } from "react";
-import type {
-  IntermediateSeries,
-  ParallelAxis,
-  SliceData,
-  StudyReport,
-} from "../../hpo/analysis/report-types.js";
+import type { IntermediateSeries, ParallelAxis, SliceData, StudyReport } from "../../api/index.js";
 import type { TrialState } from "../../store/index.js";
 import { formatNumber } from "../lib/format.js";
 import { LazyEChart } from "./LazyEChart.js";

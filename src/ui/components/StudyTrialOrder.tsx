@@ -1,5 +1,5 @@
 /** The trials table's order (apart from the table, so it loads without a browser). */
-import type { TrialRow } from "../../hpo/analysis/report-types.js";
+import type { TrialRow } from "../../api/index.js";
 
 export type TrialSort = "number" | "value" | "duration";
 

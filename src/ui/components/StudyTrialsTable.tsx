@@ -1,5 +1,5 @@
 /** A study's trials: number, state, value(s), params, duration, reported steps and a link to each trial's run. */
-import type { ReportParamValue, StudyReport } from "../../hpo/analysis/report-types.js";
+import type { ReportParamValue, StudyReport } from "../../api/index.js";
 import type { TrialState } from "../../store/index.js";
 import { formatDuration, formatNumber } from "../lib/format.js";
 import { paths } from "../lib/routes.js";

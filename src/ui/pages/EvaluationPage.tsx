@@ -4,8 +4,9 @@
  * a line over windows with its summary, the segment table, and ROC / precision-recall /
  * calibration curves. Linked from the run it belongs to.
  */
+
 import { useQuery } from "@tanstack/react-query";
-import type { EvaluationJson } from "../../evaluate/evaluation-json.js";
+import type { EvaluationJson } from "../../api/index.js";
 import { Histogram, LinePlot } from "../components/EvaluationCharts.js";
 import { ErrorPanel, Skeleton } from "../components/States.js";
 import { formatNumber, formatTimestamp, shortId } from "../lib/format.js";

@@ -8,7 +8,7 @@ import { Time } from "../components/Time.js";
 import { formatInt } from "../lib/format.js";
 import { paths } from "../lib/routes.js";
 import { naturalCompare } from "../lib/runValues.js";
-import type { Experiment, ViewType } from "../lib/types.js";
+import type { ExperimentSummary as Experiment, ViewType } from "../lib/types.js";
 import { experimentsQuery } from "../queries.js";
 import { Link, useSearchParams, useSetQuery } from "../router.js";
 

@@ -4,9 +4,10 @@
  * environment, the study it was a trial of, the evaluations of its run), whether it meets its
  * model's promotion policy, and its part of the audit trail.
  */
+
 import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
-import type { LineageJson } from "../../registry/registry-json.js";
+import type { Lineage } from "../../api/index.js";
 import { ApiError } from "../api.js";
 import { AliasChips, CheckMark, StageBadge } from "../components/ModelBadges.js";
 import { PolicyConditions } from "../components/ModelPolicy.js";
@@ -204,7 +205,7 @@ function Meta({ label, children }: { label: string; children: ReactNode }) {
 }
 
 /** version → run → inputs, as a row of linked nodes. */
-function LineageFlow({ lineage }: { lineage: LineageJson }) {
+function LineageFlow({ lineage }: { lineage: Lineage }) {
   const v = lineage.version;
   const run = lineage.run;
   return (
@@ -260,7 +261,7 @@ function LineageFlow({ lineage }: { lineage: LineageJson }) {
   );
 }
 
-function RunPanel({ lineage }: { lineage: LineageJson }) {
+function RunPanel({ lineage }: { lineage: Lineage }) {
   const run = lineage.run;
   return (
     <section className="panel" data-testid="lineage-run">
@@ -329,7 +330,7 @@ function KeyValues({
   );
 }
 
-function DatasetsPanel({ lineage }: { lineage: LineageJson }) {
+function DatasetsPanel({ lineage }: { lineage: Lineage }) {
   return (
     <section className="panel" data-testid="lineage-datasets">
       <h2>Datasets</h2>
@@ -430,7 +431,7 @@ function EnvironmentPanel({ env }: { env: Environment | null }) {
   );
 }
 
-function StudyPanel({ lineage }: { lineage: LineageJson }) {
+function StudyPanel({ lineage }: { lineage: Lineage }) {
   const s = lineage.study;
   return (
     <section className="panel" data-testid="lineage-study">
@@ -458,7 +459,7 @@ function StudyPanel({ lineage }: { lineage: LineageJson }) {
   );
 }
 
-function EvaluationsPanel({ lineage }: { lineage: LineageJson }) {
+function EvaluationsPanel({ lineage }: { lineage: Lineage }) {
   return (
     <section className="panel" data-testid="lineage-evaluations">
       <h2>Evaluations</h2>

@@ -5,8 +5,9 @@
  * Refreshes every 2 s while trials run (slowly when none does). `obj` picks the objective of a
  * multi-objective study, `imp=fanova` fANOVA importances (default: mean decrease in impurity).
  */
+
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import type { StudyReport } from "../../hpo/analysis/report-types.js";
+import type { StudyReport } from "../../api/index.js";
 import { ApiError } from "../api.js";
 import { Empty, ErrorPanel, Skeleton, Spinner } from "../components/States.js";
 import {

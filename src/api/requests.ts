@@ -1,13 +1,11 @@
-/** zod schemas of the native API's requests, shared by its route modules. */
+/** The native API's request shapes (bodies, params, query strings), shared by its route modules and clients. */
 import { z } from "zod";
+import { stringMap, wireNumberIn } from "./common.js";
 
 export const experimentId = z.string().regex(/^\d{1,15}$/, "an experiment id is a decimal number");
 export const runId = z.string().regex(/^[0-9a-f]{32}$/, "a run id is 32 lowercase hex digits");
 export const viewType = z.enum(["active", "deleted", "all"]);
-export const stringMap = z.record(z.string(), z.string());
 export const keyValues = z.array(z.strictObject({ key: z.string(), value: z.string() }));
-/** A number, or one of the strings JSON uses for NaN and ±Infinity. */
-export const wireNumber = z.union([z.number(), z.enum(["NaN", "Infinity", "-Infinity"])]);
 
 export const createExperimentBody = z.strictObject({
   name: z.string(),
@@ -46,7 +44,7 @@ export const jsonBatchBody = z.strictObject({
         key: z.string(),
         steps: z.array(z.number().int()),
         timestamps: z.array(z.number().int().nonnegative()),
-        values: z.array(wireNumber),
+        values: z.array(wireNumberIn),
       }),
     )
     .optional(),
