@@ -10,6 +10,7 @@ import { computeEvaluation, type EvaluateInput, type Evaluation, toEvaluation } 
 import {
   type CreateStudyOptions,
   createStudy as createHpoStudy,
+  loadStudy as loadHpoStudy,
   type Study,
   type StudyOptions,
 } from "../hpo/study.js";
@@ -447,15 +448,8 @@ export class Sextant {
     }
     const { experiment, ...rest } = options;
     const tracker = await this.#studyTracker(storage, options.name, experiment);
-    return createHpoStudy({
-      onWarning: this.#host.warn,
-      ...rest,
-      loadIfExists: true,
-      directions: found.directions,
-      storage,
-      tracker,
-      clock: this.clock,
-    });
+    // reading a study writes nothing: a read-only token can load one
+    return loadHpoStudy({ onWarning: this.#host.warn, ...rest, storage, tracker, clock: this.clock });
   }
 
   /** Deletes a study and its trials (their runs stay, as records of what ran). @throws STUDY_NOT_FOUND */

@@ -173,14 +173,17 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Whether a server answers at all (a short probe of /health). */
+/**
+ * Whether a server answers at all (a short probe of /health): any HTTP answer counts — a server
+ * that wants a token still is there, and the requests that follow will say what it needs.
+ */
 export async function reachable(baseUrl: string, options: HttpStoreOptions = {}): Promise<boolean> {
   try {
     const res = await (options.fetch ?? fetch)(`${baseUrl.replace(/\/+$/, "")}/health`, {
       signal: AbortSignal.timeout(3000),
     });
     await res.arrayBuffer();
-    return res.ok;
+    return true;
   } catch {
     return false;
   }
