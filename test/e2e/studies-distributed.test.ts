@@ -307,6 +307,74 @@ describe("distributed studies", () => {
     }
   });
 
+  it("worker processes whose parent dies stop as on Ctrl-C: trials in flight finish, then they exit", async () => {
+    const uri = join(scratch, "orphan-store");
+    // the claim is taken already: no trial hangs
+    const claim = join(scratch, "orphan-claim");
+    mkdirSync(claim);
+    const parent = sextant(
+      [
+        "--uri",
+        uri,
+        "studies",
+        "worker",
+        "--study",
+        "orphans",
+        "--script",
+        join(fixtures, "hpo-hang-once.mjs"),
+        "--processes",
+        "2",
+      ],
+      { HPO_HANG_ONCE: claim, HPO_TRIAL_MS: "50" },
+    );
+    const done = finish(parent);
+    let log = "";
+    parent.stderr!.on("data", (d: Buffer) => {
+      log += d.toString();
+    });
+    // a trial done: the store is made and migrated
+    await waitFor(() => log.includes("trials done"), 30_000);
+    const store = await SqliteStore.open(join(uri, "sextant.db"));
+    let pids = new Set<number>();
+    try {
+      const trials = async () => {
+        const s = await store.studies.getStudyByName("orphans");
+        return s === null ? [] : (await store.studies.getTrials(s.studyId)).trials;
+      };
+      await waitFor(
+        () => pids.size === 2,
+        30_000,
+        async () => {
+          pids = new Set(
+            (await trials()).flatMap((t) => (t.state === "COMPLETE" ? [t.userAttrs.pid as number] : [])),
+          );
+        },
+      );
+      parent.kill("SIGKILL");
+      expect((await done).signal).toBe("SIGKILL");
+      const alive = (pid: number) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      await waitFor(() => ![...pids].some(alive), 30_000);
+      expect((await trials()).filter((t) => t.state === "RUNNING")).toEqual([]);
+    } finally {
+      await store.close();
+      parent.kill("SIGKILL");
+      for (const pid of pids) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // stopped already
+        }
+      }
+    }
+  });
+
   it("workers share a study through an --auth server alone: one killed mid-trial, none lost or run twice", async () => {
     // the server holds the database; the workers get its URL and a write token, nothing else
     const db = pgUri();
