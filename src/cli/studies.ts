@@ -2,18 +2,18 @@
  * `sextant studies …`: hyperparameter-optimization studies in the store. `list`, `show NAME`,
  * `delete NAME`, and `worker`, which runs a script's objective on a study — in this process, in
  * K worker threads of it (`--threads K`), or in K child processes sharing the store
- * (`--processes K`), so CPU-bound objectives use every core.
- * Several workers, on one machine or many, share a study through a SQLite file or PostgreSQL.
+ * (`--processes K`, `study.optimize(script, { processes })`), so CPU-bound objectives use every core.
+ * Several workers, on one machine or many, share a study through a SQLite file, PostgreSQL or a
+ * server.
  */
-import { fork } from "node:child_process";
 import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { type Command, InvalidArgumentError } from "commander";
 import { SextantError } from "../core/errors.js";
 import { studyReport } from "../hpo/analysis/report.js";
 import { paretoFrontTrials } from "../hpo/pareto.js";
+import type { ProcessesSummary } from "../hpo/processes.js";
 import { loadWorkerScript } from "../hpo/script.js";
-import type { OptimizeSummary } from "../hpo/study.js";
+import type { OptimizeProgress } from "../hpo/study.js";
 import { externalParams } from "../hpo/trial.js";
 import type { FrozenTrial, StudyStorage, TrialState } from "../store/index.js";
 import { Sextant } from "../tracking/sextant.js";
@@ -60,12 +60,6 @@ function positiveNumber(v: string): number {
   return n;
 }
 
-/** nTrials split over k workers, the first ones taking the remainder. */
-export function splitTrials(nTrials: number | undefined, k: number): Array<number | undefined> {
-  if (nTrials === undefined) return Array.from({ length: k }, () => undefined);
-  return Array.from({ length: k }, (_, i) => Math.floor(nTrials / k) + (i < nTrials % k ? 1 : 0));
-}
-
 function studiesOf(sx: Sextant): StudyStorage {
   return sx.store.studies;
 }
@@ -86,6 +80,8 @@ export function registerStudyCommands(program: Command, io: CliIO): void {
   const withClient = async <T>(fn: (sx: Sextant) => Promise<T>): Promise<T> => {
     const sx = await Sextant.open({
       uri: storeUri(),
+      // a study lives on the server: there is nothing to spool it to
+      mode: "online",
       cwd: io.cwd,
       capture: false,
       onWarning: (m) => io.err(m),
@@ -214,7 +210,7 @@ export function registerStudyCommands(program: Command, io: CliIO): void {
     .option("--timeout <seconds>", "start no trial after this many seconds", positiveNumber)
     .option(
       "--processes <k>",
-      "worker processes sharing the store (a SQLite file or PostgreSQL)",
+      "worker processes sharing the store (a SQLite file, PostgreSQL or a server)",
       positiveInt,
       1,
     )
@@ -245,10 +241,6 @@ export function registerStudyCommands(program: Command, io: CliIO): void {
         );
       }
       const script = await loadWorkerScript(file);
-      if (o.processes > 1) {
-        const summary = await runProcesses(o, file, storeUri(), io);
-        return printSummary(io, o, summary);
-      }
       const summary = await withClient(async (sx) => {
         // a script that does not say which way to optimize takes the study's directions
         const existing = script.directions === undefined ? await studiesOf(sx).getStudyByName(o.study) : null;
@@ -261,11 +253,13 @@ export function registerStudyCommands(program: Command, io: CliIO): void {
           heartbeatIntervalMs: o.heartbeatMs,
           staleAfterMs: o.staleAfterMs,
         });
+        const abort = new AbortController();
         let stopping = false;
         const stop = () => {
           if (stopping) {
             // a second signal: leave now (the trials in flight fail by heartbeat elsewhere)
             io.err("stopped without waiting for the trials in flight");
+            abort.abort();
             process.exit(130);
           }
           stopping = true;
@@ -274,124 +268,57 @@ export function registerStudyCommands(program: Command, io: CliIO): void {
         };
         process.on("SIGINT", stop);
         process.on("SIGTERM", stop);
+        const common = {
+          nTrials: o.nTrials,
+          timeoutMs: o.timeout === undefined ? undefined : o.timeout * 1000,
+          concurrency: o.threads ?? o.concurrency,
+          onWarning: (m: string) => io.err(m),
+          signal: abort.signal,
+        };
         try {
+          if (o.processes > 1) {
+            return await study.optimize(file, {
+              ...common,
+              processes: o.processes,
+              threads: o.threads !== undefined,
+              onProgress: (p) => io.err(progressLine(p)),
+              onOutput: (line, i) => io.err(`[worker ${i}] ${line}`),
+            });
+          }
           // with threads, each worker thread imports the script and runs its objective
-          return await study.optimize(o.threads === undefined ? script.objective : file, {
-            nTrials: o.nTrials,
-            timeoutMs: o.timeout === undefined ? undefined : o.timeout * 1000,
-            concurrency: o.threads ?? o.concurrency,
-            onWarning: (m) => io.err(m),
-          });
+          const s = await study.optimize(o.threads === undefined ? script.objective : file, common);
+          return { ...s, processes: 1, crashed: [] };
         } finally {
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);
         }
       });
-      printSummary(io, o, { ...summary, processes: 1 });
+      printSummary(io, o, summary);
+      if (summary.crashed.length > 0) {
+        const which = summary.crashed.map((c) =>
+          c.signal === null ? `${c.worker} (exit code ${c.exitCode})` : `${c.worker} (${c.signal})`,
+        );
+        throw new SextantError(
+          "INTERNAL",
+          `worker process(es) ${which.join(", ")} ended before they finished; the others went on`,
+          { crashed: summary.crashed },
+        );
+      }
     });
 }
 
-function printSummary(io: CliIO, o: WorkerOptions, s: OptimizeSummary & { processes: number }): void {
+function progressLine(p: OptimizeProgress): string {
+  const of = p.total === null ? "" : `/${p.total}`;
+  return `${p.finished}${of} trials done: ${p.completed} complete, ${p.pruned} pruned, ${p.failed} failed`;
+}
+
+function printSummary(io: CliIO, o: WorkerOptions, s: ProcessesSummary): void {
   if (o.json) {
-    io.out(toJson({ study: o.study, ...s }));
+    const { completed, pruned, failed, processes } = s;
+    io.out(toJson({ study: o.study, completed, pruned, failed, processes }));
     return;
   }
   io.out(
     `study '${o.study}': ${s.completed} complete, ${s.pruned} pruned, ${s.failed} failed (${s.processes} process${s.processes === 1 ? "" : "es"})`,
   );
-}
-
-/** Runs `k` child workers (this CLI, one process each) and adds up their summaries. */
-async function runProcesses(
-  o: WorkerOptions,
-  file: string,
-  uri: string | undefined,
-  io: CliIO,
-): Promise<OptimizeSummary & { processes: number }> {
-  if (uri === ":memory:") {
-    throw new SextantError(
-      "INVALID_ARGUMENT",
-      "--processes needs a store the processes can share (a SQLite file or postgres://), not :memory:",
-    );
-  }
-  const self = fileURLToPath(import.meta.url);
-  const main = self.replace(/studies(\.[cm]?[jt]s)$/, "main$1");
-  const shares = splitTrials(o.nTrials, o.processes);
-  const total: OptimizeSummary & { processes: number } = {
-    completed: 0,
-    pruned: 0,
-    failed: 0,
-    processes: o.processes,
-  };
-  const children = shares.map((n) => {
-    const args = [
-      ...(uri === undefined ? [] : ["--uri", uri]),
-      "studies",
-      "worker",
-      "--study",
-      o.study,
-      "--script",
-      file,
-      ...(o.threads === undefined
-        ? ["--concurrency", String(o.concurrency)]
-        : ["--threads", String(o.threads)]),
-      "--json",
-    ];
-    if (n !== undefined) args.push("--n-trials", String(n));
-    if (o.timeout !== undefined) args.push("--timeout", String(o.timeout));
-    if (o.heartbeatMs !== undefined) args.push("--heartbeat-ms", String(o.heartbeatMs));
-    if (o.staleAfterMs !== undefined) args.push("--stale-after-ms", String(o.staleAfterMs));
-    return fork(main, args, {
-      cwd: io.cwd,
-      env: { ...process.env, ...(io.env ?? {}) },
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
-      // own process group: a Ctrl-C reaches only this process, which passes it on once
-      detached: true,
-    });
-  });
-  const forward = (signal: NodeJS.Signals) => () => {
-    for (const c of children) c.kill(signal);
-  };
-  const onInt = forward("SIGINT");
-  const onTerm = forward("SIGTERM");
-  process.on("SIGINT", onInt);
-  process.on("SIGTERM", onTerm);
-  try {
-    const results = await Promise.all(
-      children.map(
-        (c, i) =>
-          new Promise<{ code: number | null; out: string }>((done) => {
-            let out = "";
-            c.stdout?.on("data", (d: Buffer) => {
-              out += d.toString();
-            });
-            c.stderr?.on("data", (d: Buffer) => {
-              for (const line of d.toString().split("\n")) if (line) io.err(`[worker ${i}] ${line}`);
-            });
-            c.on("close", (code) => done({ code, out }));
-          }),
-      ),
-    );
-    const failed: number[] = [];
-    results.forEach((r, i) => {
-      if (r.code !== 0) {
-        failed.push(i);
-        return;
-      }
-      const s = JSON.parse(r.out) as OptimizeSummary;
-      total.completed += s.completed;
-      total.pruned += s.pruned;
-      total.failed += s.failed;
-    });
-    if (failed.length > 0) {
-      throw new SextantError(
-        "INTERNAL",
-        `worker process(es) ${failed.join(", ")} exited with an error (exit codes ${failed.map((i) => results[i]!.code).join(", ")})`,
-      );
-    }
-    return total;
-  } finally {
-    process.off("SIGINT", onInt);
-    process.off("SIGTERM", onTerm);
-  }
 }

@@ -1,14 +1,13 @@
 /**
  * `sextant studies …` in process: list, show (single and multi-objective), delete, and a worker
  * running a script's objective. (Worker processes, --processes and TypeScript scripts:
- * test/e2e/studies-distributed.test.ts.)
+ * test/e2e/studies-distributed.test.ts; the processes API: processes.test.ts.)
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../cli/main.js";
-import { splitTrials } from "../cli/studies.js";
 import { Sextant } from "../tracking/sextant.js";
 import { RandomSampler } from "./samplers/random.js";
 
@@ -136,11 +135,5 @@ describe("sextant studies", () => {
     expect(gone.err).toBe("error [STUDY_NOT_FOUND]: no study named 'w'");
     const bad = await cli("studies", "worker", "--study", "w", "--script", script, "--n-trials", "-3");
     expect(bad.code).not.toBe(0);
-  });
-
-  it("splits --n-trials over processes without losing any", () => {
-    expect(splitTrials(10, 3)).toEqual([4, 3, 3]);
-    expect(splitTrials(2, 3)).toEqual([1, 1, 0]);
-    expect(splitTrials(undefined, 2)).toEqual([undefined, undefined]);
   });
 });

@@ -15,6 +15,7 @@ export {
   intDistribution,
 } from "./distributions.js";
 export { paretoFrontIndices, paretoFrontTrials, paretoRanks, valuesDominate } from "./pareto.js";
+export type { ProcessesSummary, StoreLocator, WorkerCrash } from "./processes.js";
 export {
   HyperbandPruner,
   type HyperbandPrunerOptions,

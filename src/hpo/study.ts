@@ -10,8 +10,9 @@
  * `optimize` runs `concurrency` trials at once (a promise pool). Given a function, the trials run
  * in this thread: objectives that await I/O or timers overlap, CPU-bound ones do not. Given an
  * objective script (a file or URL whose default export is the objective), each of `concurrency`
- * worker threads runs it (thread-objective.ts), so CPU-bound objectives use as many cores; several
- * processes sharing a database-backed storage scale further.
+ * worker threads runs it (thread-objective.ts), so CPU-bound objectives use as many cores; with
+ * `processes: K`, K child processes sharing the study's store run it (processes.ts), and several
+ * machines sharing a database or a server scale further.
  *
  * While trials run the study heartbeats them; before each ask
  * it fails trials whose heartbeat is older than `staleAfterMs`, so a worker that died leaves FAIL.
@@ -22,10 +23,12 @@ import { fileURLToPath } from "node:url";
 import { type Clock, systemClock } from "../core/clock.js";
 import { isSextantError, SextantError } from "../core/errors.js";
 import { paretoFrontTrials } from "./pareto.js";
+import { type ProcessesSummary, type StoreLocator, shareableLocator, WorkerProcesses } from "./processes.js";
 import { MedianPruner } from "./pruners/percentile.js";
 import type { NamedStudyView } from "./pruners/util.js";
 import type { Pruner, Sampler } from "./sampler.js";
 import { TpeSampler } from "./samplers/tpe/sampler.js";
+import { loadWorkerScript } from "./script.js";
 import {
   cloneTrial,
   type Direction,
@@ -60,6 +63,11 @@ export interface StudyOptions {
   onWarning?: (message: string) => void;
   /** Metric names the tracker logs intermediate values under. Default "value" (or value_0, value_1, …). */
   metricNames?: string[];
+  /**
+   * How other processes open `storage` again, for `optimize(script, { processes })`. `sx.createStudy`
+   * sets it; a storage without it (an InMemoryStorage) stays in this process.
+   */
+  reopen?: StoreLocator;
 }
 
 export interface CreateStudyOptions extends StudyOptions {
@@ -91,6 +99,8 @@ export interface OptimizeProgress {
   elapsedMs: number;
   /** The trial that just finished. */
   trial: FrozenTrial;
+  /** With `processes`: the worker process (0-based) that ran it. */
+  worker?: number;
 }
 
 export interface OptimizeOptions {
@@ -99,14 +109,30 @@ export interface OptimizeOptions {
   /** Start no trial after this many ms (by the study's clock). */
   timeoutMs?: number;
   /**
-   * Trials in flight at once. Default 1. With an objective script, also the number of worker
-   * threads running it.
+   * Trials in flight at once (with `processes`: in each process). Default 1. With an objective
+   * script, also the number of worker threads running it.
    */
   concurrency?: number;
   /**
+   * With an objective script: run it in `concurrency` worker threads (the default), or with false
+   * on the main thread (of this process, or of each worker process), `concurrency` trials
+   * overlapping as they await.
+   */
+  threads?: boolean;
+  /**
+   * Run the objective script in this many child processes sharing the study's store (a SQLite
+   * directory, PostgreSQL or a server; not an in-memory one). Each opens the store and the study
+   * again and builds its sampler and pruner from the script's `sampler` and `pruner` exports (the
+   * defaults otherwise: this study's sampler object stays here); `nTrials` and `timeoutMs` hold
+   * over all of them. A process that dies is reported in the summary and the others go on; the
+   * trials it held go to them. Resolves with a {@link ProcessesSummary} once every process ended.
+   * @throws INVALID_ARGUMENT for a function objective, `catch`, or a study the processes cannot share
+   */
+  processes?: number;
+  /**
    * Whether to go on after an objective threw (the trial is FAIL either way, the error in
    * `systemAttrs.fail_reason`). Default: always go on. Returning false stops the study: trials in
-   * flight finish, then `optimize` rejects with that error.
+   * flight finish, then `optimize` rejects with that error. (Not with `processes`.)
    */
   catch?: (error: unknown) => boolean;
   /** Called after each trial with its final state (may call `study.stop()`). */
@@ -114,6 +140,15 @@ export interface OptimizeOptions {
   onProgress?: (progress: OptimizeProgress) => void;
   /** Where failure warnings go for this call. Default: the study's onWarning. */
   onWarning?: (message: string) => void;
+  /**
+   * Aborting it stops the study as `stop()` does; with `processes` it kills the worker processes
+   * (their process groups) at once instead, and their RUNNING trials are failed by the stale sweep.
+   */
+  signal?: AbortSignal;
+  /** With `processes`: each line the worker processes print. Default: this process's stderr, as "[worker i] line". */
+  onOutput?: (line: string, worker: number) => void;
+  /** @internal Asked before each trial starts; false ends that loop (worker processes draw from their parent's budget). */
+  permit?: () => Promise<boolean>;
 }
 
 export interface OptimizeSummary {
@@ -270,6 +305,8 @@ export class Study implements TrialHost {
   #warn: (message: string) => void;
   #stopRequested = false;
   #optimizing = false;
+  #processes: WorkerProcesses | undefined;
+  readonly #reopen: StoreLocator | undefined;
   #best: { version: number; trial: FrozenTrial | null } | undefined;
 
   private constructor(summary: StudySummary, options: StudyOptions & { storage: StudyStorage }) {
@@ -299,6 +336,7 @@ export class Study implements TrialHost {
       );
     }
     this.#warn = options.onWarning ?? defaultWarning;
+    this.#reopen = options.reopen === undefined ? undefined : { ...options.reopen };
     this.#summary = summary;
     this.#cache = new TrialCache(summary);
   }
@@ -742,9 +780,10 @@ export class Study implements TrialHost {
     this.#cache.put(t);
   }
 
-  /** Lets the running `optimize` start no new trial; trials in flight finish. */
+  /** Lets the running `optimize` start no new trial (in its worker processes too); trials in flight finish. */
   stop(): void {
     this.#stopRequested = true;
+    this.#processes?.stop();
   }
 
   // ---------------------------------------------------------------- optimize
@@ -757,15 +796,21 @@ export class Study implements TrialHost {
    *
    * `objective` is a function, or the path (relative to the working directory) or file URL of a
    * script whose default export is the objective (.js, or .ts through tsx): `concurrency` worker
-   * threads then run it, for objectives that keep a core busy. The script's other exports
-   * (sampler, pruner, direction) are for `sextant studies worker` and are not read here.
+   * threads then run it, for objectives that keep a core busy, or with `processes: K`, K child
+   * processes sharing the study's store. The script's other exports (sampler, pruner, direction)
+   * are read by worker processes and `sextant studies worker`, not here.
    * @throws FILE_NOT_FOUND or INVALID_ARGUMENT when the script cannot be loaded
    */
+  optimize(
+    objective: string | URL,
+    options: OptimizeOptions & { processes: number },
+  ): Promise<ProcessesSummary>;
+  optimize(objective: Objective | string | URL, options?: OptimizeOptions): Promise<OptimizeSummary>;
   async optimize(
     objective: Objective | string | URL,
     options: OptimizeOptions = {},
-  ): Promise<OptimizeSummary> {
-    const { nTrials, timeoutMs, concurrency = 1, callbacks = [], onProgress } = options;
+  ): Promise<OptimizeSummary | ProcessesSummary> {
+    const { nTrials, timeoutMs, concurrency = 1, callbacks = [], onProgress, permit, signal } = options;
     if (nTrials !== undefined && (!Number.isSafeInteger(nTrials) || nTrials < 0)) {
       throw new SextantError(
         "INVALID_ARGUMENT",
@@ -787,23 +832,30 @@ export class Study implements TrialHost {
         "the objective is a function or the path or URL of a script",
       );
     }
+    if (options.processes !== undefined) {
+      return this.#inProcesses(objective, { ...options, processes: options.processes });
+    }
     if (this.#optimizing)
       throw new SextantError("INVALID_STATE", "optimize is already running on this study");
     this.#optimizing = true;
     let run: Objective;
     if (typeof objective === "function") run = objective;
     else {
-      const file = objective instanceof URL ? fileURLToPath(objective) : resolve(objective);
-      let threads: ThreadedObjective;
+      const file = scriptPath(objective);
       try {
-        threads = await ThreadedObjective.start(file, concurrency);
+        if (options.threads === false) run = (await loadWorkerScript(file)).objective;
+        else {
+          const threads = await ThreadedObjective.start(file, concurrency);
+          run = (trial) => threads.run(trial);
+        }
       } catch (e) {
         this.#optimizing = false;
         throw e;
       }
-      run = (trial) => threads.run(trial);
     }
-    this.#stopRequested = false;
+    this.#stopRequested = signal?.aborted ?? false;
+    const onAbort = () => this.stop();
+    signal?.addEventListener("abort", onAbort, { once: true });
     const warn = options.onWarning ?? this.#warn;
     const start = this.clock.now();
     const summary: OptimizeSummary = { completed: 0, pruned: 0, failed: 0 };
@@ -860,6 +912,7 @@ export class Study implements TrialHost {
 
     const worker = async (): Promise<void> => {
       while (more()) {
+        if (permit !== undefined && (!(await permit()) || !more())) break;
         started++;
         try {
           await runOne();
@@ -871,10 +924,83 @@ export class Study implements TrialHost {
     try {
       await Promise.all(Array.from({ length: concurrency }, worker));
     } finally {
+      signal?.removeEventListener("abort", onAbort);
       this.#optimizing = false;
     }
     if (fatal !== undefined) throw fatal.error;
     return summary;
+  }
+
+  /** `optimize(script, { processes })`: see processes.ts. */
+  async #inProcesses(
+    objective: Objective | string | URL,
+    options: OptimizeOptions & { processes: number },
+  ): Promise<ProcessesSummary> {
+    const { processes, concurrency = 1, callbacks = [] } = options;
+    if (!Number.isSafeInteger(processes) || processes < 1) {
+      throw new SextantError(
+        "INVALID_ARGUMENT",
+        `processes must be a positive integer, got ${String(processes)}`,
+      );
+    }
+    if (typeof objective === "function") {
+      throw new SextantError(
+        "INVALID_ARGUMENT",
+        "worker processes run an objective script (its path or file URL): a function cannot go to another process",
+      );
+    }
+    if (options.catch !== undefined) {
+      throw new SextantError(
+        "INVALID_ARGUMENT",
+        "catch runs where the objective runs; with processes a failed trial never stops the study",
+      );
+    }
+    const locator = shareableLocator(this.#reopen);
+    if (this.#optimizing)
+      throw new SextantError("INVALID_STATE", "optimize is already running on this study");
+    const warn = options.onWarning ?? this.#warn;
+    const run = new WorkerProcesses(
+      {
+        clock: this.clock,
+        warn,
+        finished: async (trial) => {
+          this.#cache.put(trial);
+          for (const cb of callbacks) await cb(this, cloneTrial(trial));
+        },
+      },
+      {
+        locator,
+        job: {
+          script: scriptPath(objective),
+          concurrency,
+          threads: options.threads ?? true,
+          study: {
+            name: this.name,
+            directions: [...this.directions],
+            heartbeatIntervalMs: this.heartbeatIntervalMs,
+            staleAfterMs: this.staleAfterMs,
+            metricNames: [...this.metricNames],
+            tracked: this.tracker !== undefined,
+          },
+        },
+        processes,
+        nTrials: options.nTrials,
+        timeoutMs: options.timeoutMs,
+        onProgress: options.onProgress,
+        onOutput: options.onOutput ?? ((line, i) => process.stderr.write(`[worker ${i}] ${line}\n`)),
+        signal: options.signal,
+      },
+    );
+    this.#optimizing = true;
+    this.#stopRequested = false;
+    this.#processes = run;
+    try {
+      return await run.run();
+    } finally {
+      this.#processes = undefined;
+      this.#optimizing = false;
+      await this.refresh().catch(() => undefined);
+    }
   }
 
   // ---------------------------------------------------------------- TrialHost
@@ -933,6 +1059,10 @@ export class Study implements TrialHost {
 function stepOrLog(d: DistributionJSON & { type: "float" | "int" }): { log?: boolean; step?: number } {
   if (d.log) return { log: true };
   return d.step === null || (d.type === "int" && d.step === 1) ? {} : { step: d.step };
+}
+
+function scriptPath(script: string | URL): string {
+  return script instanceof URL ? fileURLToPath(script) : resolve(script);
 }
 
 function errorMessage(e: unknown): string {

@@ -7,6 +7,7 @@ import { type Clock, systemClock } from "../core/clock.js";
 import { SextantError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
 import { computeEvaluation, type EvaluateInput, type Evaluation, toEvaluation } from "../evaluate/record.js";
+import type { StoreLocator } from "../hpo/processes.js";
 import {
   type CreateStudyOptions,
   createStudy as createHpoStudy,
@@ -138,7 +139,8 @@ export interface MetricPoint {
 }
 
 /** `sx.createStudy`: a study in the store, recorded as runs (the study a parent run, each trial a child run). */
-export interface SextantStudyOptions extends Omit<CreateStudyOptions, "storage" | "tracker" | "clock"> {
+export interface SextantStudyOptions
+  extends Omit<CreateStudyOptions, "storage" | "tracker" | "clock" | "reopen"> {
   name: string;
   /**
    * Experiment the study's runs go to (created if needed). Default: the current experiment, else
@@ -148,7 +150,8 @@ export interface SextantStudyOptions extends Omit<CreateStudyOptions, "storage" 
 }
 
 /** `sx.loadStudy`: an existing study by name. */
-export interface SextantLoadStudyOptions extends Omit<StudyOptions, "storage" | "tracker" | "clock"> {
+export interface SextantLoadStudyOptions
+  extends Omit<StudyOptions, "storage" | "tracker" | "clock" | "reopen"> {
   name: string;
   experiment?: string;
 }
@@ -432,24 +435,51 @@ export class Sextant {
    */
   async createStudy(options: SextantStudyOptions): Promise<Study> {
     this.#checkOpen();
-    const storage = this.#studyStorage();
     const { experiment, ...rest } = options;
-    const tracker = await this.#studyTracker(storage, options.name, experiment);
-    return createHpoStudy({ onWarning: this.#host.warn, ...rest, storage, tracker, clock: this.clock });
+    return createHpoStudy({
+      onWarning: this.#host.warn,
+      ...rest,
+      ...(await this.#studyContext(options.name, experiment)),
+    });
   }
 
   /** Loads a study by name. @throws STUDY_NOT_FOUND */
   async loadStudy(options: SextantLoadStudyOptions): Promise<Study> {
     this.#checkOpen();
-    const storage = this.#studyStorage();
-    const found = await storage.getStudyByName(options.name);
+    const found = await this.#studyStorage().getStudyByName(options.name);
     if (found === null) {
       throw new SextantError("STUDY_NOT_FOUND", `no study named '${options.name}'`, { name: options.name });
     }
     const { experiment, ...rest } = options;
-    const tracker = await this.#studyTracker(storage, options.name, experiment);
-    // reading a study writes nothing: a read-only token can load one
-    return loadHpoStudy({ onWarning: this.#host.warn, ...rest, storage, tracker, clock: this.clock });
+    // reads only, so a read token can load a study
+    return loadHpoStudy({
+      onWarning: this.#host.warn,
+      ...rest,
+      ...(await this.#studyContext(options.name, experiment)),
+    });
+  }
+
+  /** What a study of this client runs on: the store's studies, runs for its trials, the clock, how to reopen it. */
+  async #studyContext(name: string, experiment: string | undefined) {
+    const storage = this.#studyStorage();
+    const tracker = await this.#studyTracker(storage, name, experiment);
+    return { storage, tracker, clock: this.clock, reopen: this.#locator() };
+  }
+
+  /**
+   * How another process opens this client's store again (for a study's worker processes): the
+   * URI that was opened, the token a server takes, and the open options that shape what is written.
+   */
+  #locator(): StoreLocator {
+    const o = this.#options;
+    const locator: StoreLocator = { uri: this.uri, cwd: this.#cwd };
+    if (this.store.kind === "http") {
+      const token = o.token ?? process.env.SEXTANT_TRACKING_TOKEN;
+      if (token) locator.token = token;
+    }
+    if (o.artifactsUri !== undefined) locator.artifactsUri = o.artifactsUri;
+    if (o.userId !== undefined) locator.userId = o.userId;
+    return locator;
   }
 
   /** Deletes a study and its trials (their runs stay, as records of what ran). @throws STUDY_NOT_FOUND */

@@ -2,7 +2,8 @@
  * Distributed studies through the installed CLI: worker processes calling optimize on one study in
  * one PostgreSQL store (or SQLite file) share it — no duplicated trial numbers, no lost trials,
  * every trial a child run of the study's run — and a worker killed mid-trial leaves a RUNNING trial
- * that another worker fails once its heartbeat is stale. Also: `sextant studies list/show/delete`,
+ * that another worker fails once its heartbeat is stale — through PostgreSQL, or through an `--auth`
+ * server alone (a write token, no database URI). Also: `sextant studies list/show/delete`,
  * `--processes`, TypeScript scripts, and the `sextant-ml/hpo` entry point of the built package.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -305,6 +306,196 @@ describe("distributed studies", () => {
       await store.close();
     }
   });
+
+  it("worker processes whose parent dies stop as on Ctrl-C: trials in flight finish, then they exit", async () => {
+    const uri = join(scratch, "orphan-store");
+    // the claim is taken already: no trial hangs
+    const claim = join(scratch, "orphan-claim");
+    mkdirSync(claim);
+    const parent = sextant(
+      [
+        "--uri",
+        uri,
+        "studies",
+        "worker",
+        "--study",
+        "orphans",
+        "--script",
+        join(fixtures, "hpo-hang-once.mjs"),
+        "--processes",
+        "2",
+      ],
+      { HPO_HANG_ONCE: claim, HPO_TRIAL_MS: "50" },
+    );
+    const done = finish(parent);
+    let log = "";
+    parent.stderr!.on("data", (d: Buffer) => {
+      log += d.toString();
+    });
+    // a trial done: the store is made and migrated
+    await waitFor(() => log.includes("trials done"), 30_000);
+    const store = await SqliteStore.open(join(uri, "sextant.db"));
+    let pids = new Set<number>();
+    try {
+      const trials = async () => {
+        const s = await store.studies.getStudyByName("orphans");
+        return s === null ? [] : (await store.studies.getTrials(s.studyId)).trials;
+      };
+      await waitFor(
+        () => pids.size === 2,
+        30_000,
+        async () => {
+          pids = new Set(
+            (await trials()).flatMap((t) => (t.state === "COMPLETE" ? [t.userAttrs.pid as number] : [])),
+          );
+        },
+      );
+      parent.kill("SIGKILL");
+      expect((await done).signal).toBe("SIGKILL");
+      const alive = (pid: number) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      await waitFor(() => ![...pids].some(alive), 30_000);
+      expect((await trials()).filter((t) => t.state === "RUNNING")).toEqual([]);
+    } finally {
+      await store.close();
+      parent.kill("SIGKILL");
+      for (const pid of pids) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // stopped already
+        }
+      }
+    }
+  });
+
+  it("workers share a study through an --auth server alone: one killed mid-trial, none lost or run twice", async () => {
+    // the server holds the database; the workers get its URL and a write token, nothing else
+    const db = pgUri();
+    const token = async (scope: string) =>
+      (await run(["--uri", db, "tokens", "create", "--scope", scope, "--name", `${scope}-bot`])).out.trim();
+    const [writeToken, readToken] = [await token("write"), await token("read")];
+    const server = sextant(["server", "--store", db, "--port", "0", "--auth", "--log-level", "warn"]);
+    const serverDone = finish(server);
+    let serverLog = "";
+    server.stderr!.on("data", (d: Buffer) => {
+      serverLog += d.toString();
+    });
+    const claim = join(scratch, "hang-once");
+    let victim: number | undefined;
+    let workers: ChildProcess | undefined;
+    try {
+      await waitFor(() => /Sextant server on http:\/\/\S+/.test(serverLog), 30_000);
+      const url = /Sextant server on (http:\/\/\S+)/.exec(serverLog)![1]!;
+      const env: Record<string, string> = {};
+      for (const [k, v] of Object.entries(process.env))
+        if (v !== undefined && !/^postgres/i.test(v)) env[k] = v;
+      const nTrials = 24;
+      workers = spawn(
+        process.execPath,
+        [
+          cli,
+          "studies",
+          "worker",
+          "--study",
+          "served",
+          "--script",
+          join(fixtures, "hpo-hang-once.mjs"),
+          "--n-trials",
+          String(nTrials),
+          "--processes",
+          "2",
+          "--heartbeat-ms",
+          "100",
+          "--stale-after-ms",
+          "1000",
+          "--json",
+        ],
+        {
+          cwd: scratch,
+          env: {
+            ...env,
+            SEXTANT_TRACKING_URI: url,
+            SEXTANT_TRACKING_TOKEN: writeToken,
+            HPO_HANG_ONCE: claim,
+            HPO_TRIAL_MS: "100",
+          },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      const done = finish(workers);
+      const whoFile = join(claim, "who.json");
+      await waitFor(() => existsSync(whoFile), 30_000);
+      const who = JSON.parse(readFileSync(whoFile, "utf8")) as { pid: number; number: number };
+      victim = who.pid;
+      process.kill(who.pid, "SIGKILL");
+      const r = await done;
+      // the dead worker is reported; the other ran its share too
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(
+        new RegExp(`worker process \\d \\(pid ${who.pid}\\) ended before it finished \\(signal SIGKILL\\)`),
+      );
+      expect(r.err).toContain("ended before they finished; the others went on");
+      expect(JSON.parse(r.out)).toEqual({
+        study: "served",
+        completed: nTrials,
+        pruned: 0,
+        failed: 0,
+        processes: 2,
+      });
+      // the survivor's ask failed the lost trial once its heartbeat was a second old
+      expect(r.err).toContain(`trial ${who.number} failed: its worker stopped sending heartbeats`);
+      expect(r.err).toMatch(new RegExp(`${nTrials}/${nTrials} trials done: ${nTrials} complete`));
+
+      // what the store holds, read through the server with a read token
+      const reader = await Sextant.open({ uri: url, token: readToken, mode: "online", capture: false });
+      try {
+        const study = await reader.loadStudy({ name: "served" });
+        const trials = await study.getTrials();
+        expect(trials.map((t) => t.number)).toEqual(Array.from({ length: nTrials + 1 }, (_, i) => i));
+        const complete = trials.filter((t) => t.state === "COMPLETE");
+        expect(complete).toHaveLength(nTrials);
+        expect(complete.every((t) => t.userAttrs.pid !== who.pid)).toBe(true);
+        expect(new Set(complete.map((t) => t.runId)).size).toBe(nTrials);
+        const lost = trials[who.number]!;
+        expect(trials.filter((t) => t.state !== "COMPLETE")).toEqual([lost]);
+        expect(lost.state).toBe("FAIL");
+        expect(lost.systemAttrs.fail_reason).toBe("the worker running it stopped sending heartbeats");
+        expect(lost.endTime! - lost.heartbeatAt!).toBeGreaterThanOrEqual(1000);
+        expect((await reader.getRun(lost.runId!)).info.status).toBe("FAILED");
+        // the token went in the environment, and no worker had a database URI
+        expect(complete.map((t) => [t.userAttrs.tokenInArgs, t.userAttrs.databaseInEnv])).toEqual(
+          complete.map(() => [false, false]),
+        );
+        // a read token reads the study but cannot ask for a trial
+        await expect(study.ask()).rejects.toMatchObject({
+          code: "PERMISSION_DENIED",
+          message: expect.stringContaining("'write' scope"),
+        });
+        expect(await study.getTrials()).toHaveLength(nTrials + 1);
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      // its worker processes stop once it is gone
+      if (workers?.exitCode === null && workers.signalCode === null) workers.kill("SIGKILL");
+      if (victim !== undefined) {
+        try {
+          process.kill(victim, "SIGKILL");
+        } catch {
+          // killed already
+        }
+      }
+      server.kill("SIGTERM");
+      await serverDone;
+    }
+  }, 120_000);
 
   it("the README's hyperparameter-optimization example runs as pasted", async () => {
     const readme = readFileSync(join(root, "README.md"), "utf8");
