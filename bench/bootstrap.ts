@@ -19,12 +19,12 @@ import { existsSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Rng } from "../src/core/rng.js";
+import { Rng } from "../src/core/index.js";
 import {
   type PairedBootstrapOptions,
   type PairedBootstrapResult,
   pairedBootstrap,
-} from "../src/evaluate/significance.js";
+} from "../src/evaluate/index.js";
 import { parseArgs, progress, tempDir } from "./util.js";
 
 const PY = "/usr/bin/python3";

@@ -87,17 +87,23 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Rng } from "../src/core/rng.js";
-import { generateLearningCurves, runPruningBenchmark } from "../src/hpo/analysis/learning-curves.js";
-import { HyperbandPruner } from "../src/hpo/pruners/hyperband.js";
-import { MedianPruner } from "../src/hpo/pruners/percentile.js";
-import { SuccessiveHalvingPruner } from "../src/hpo/pruners/successive-halving.js";
-import type { Pruner, Sampler } from "../src/hpo/sampler.js";
-import { RandomSampler } from "../src/hpo/samplers/random.js";
-import { BENCH_FUNCTIONS, busyObjective, overheadObjective } from "../src/hpo/samplers/testing/functions.js";
-import { TpeSampler } from "../src/hpo/samplers/tpe/sampler.js";
-import type { StudyStorage } from "../src/hpo/storage.js";
-import { createStudy } from "../src/hpo/study.js";
+import { Rng } from "../src/core/index.js";
+import type { Pruner, Sampler, StudyStorage } from "../src/hpo/index.js";
+import {
+  createStudy,
+  HyperbandPruner,
+  MedianPruner,
+  RandomSampler,
+  SuccessiveHalvingPruner,
+  TpeSampler,
+} from "../src/hpo/index.js";
+import {
+  BENCH_FUNCTIONS,
+  busyObjective,
+  generateLearningCurves,
+  overheadObjective,
+  runPruningBenchmark,
+} from "../src/hpo/testing/index.js";
 import { openStore } from "../src/store/index.js";
 import { parseArgs, progress, tempDir } from "./util.js";
 

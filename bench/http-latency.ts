@@ -11,7 +11,7 @@ import { rmSync } from "node:fs";
 import http from "node:http";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { Rng } from "../src/core/rng.js";
+import { Rng } from "../src/core/index.js";
 import { sampler, startBenchServer } from "./server-proc.js";
 import { parseArgs, percentile, progress, tempDir } from "./util.js";
 

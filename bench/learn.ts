@@ -18,16 +18,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { Rng } from "../src/core/rng.js";
-import { GradientBoosting, LogisticRegression, RandomForest } from "../src/learn/models/index.js";
-import {
-  type Dataset,
-  hasSklearn,
-  ORACLES,
-  readCsv,
-  rocAuc,
-  table,
-} from "../src/learn/models/testing/data.js";
+import { Rng } from "../src/core/index.js";
+import { GradientBoosting, LogisticRegression, RandomForest } from "../src/learn/index.js";
+import { type Dataset, hasSklearn, ORACLES, readCsv, rocAuc, table } from "../src/learn/testing/index.js";
 import { parseArgs, progress } from "./util.js";
 
 const PY = "/usr/bin/python3";

@@ -10,7 +10,7 @@ import { existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { Rng } from "../src/core/rng.js";
+import { Rng } from "../src/core/index.js";
 import type { Store } from "../src/store/index.js";
 import { PostgresStore, SqliteStore } from "../src/store/index.js";
 import { ms, now, parseArgs, percentile, progress } from "./util.js";

@@ -8,8 +8,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { loadTable, writeCsv } from "../src/learn/data/index.js";
-import { generateTuneKeep } from "../src/learn/tunekeep/index.js";
+import { generateTuneKeep, loadTable, writeCsv } from "../src/learn/index.js";
 import { ms, now, parseArgs, tempDir } from "./util.js";
 
 export async function main(args: string[]): Promise<unknown> {

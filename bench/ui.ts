@@ -11,9 +11,9 @@
 import { existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Rng } from "../src/core/rng.js";
+import { Rng } from "../src/core/index.js";
 import { SqliteStore } from "../src/store/index.js";
-import { launchChromium } from "./browser.js";
+import { launchChromium } from "../src/ui/testing/index.js";
 import { startBenchServer } from "./server-proc.js";
 import { parseArgs, percentile, progress } from "./util.js";
 

@@ -20,13 +20,7 @@
  * history tunekeeper-churn-predictor` or `npx sextant ui`.
  */
 import { join } from "node:path";
-import {
-  bestF1Threshold,
-  f1Score,
-  precisionScore,
-  recallScore,
-  rocAucScore,
-} from "../src/evaluate/metrics.js";
+import { bestF1Threshold, f1Score, precisionScore, recallScore, rocAucScore } from "../src/evaluate/index.js";
 import { TpeSampler } from "../src/hpo/index.js";
 import { type ActiveRun, Sextant } from "../src/index.js";
 import {
@@ -35,8 +29,9 @@ import {
   LogisticRegression,
   RuleClassifier,
   type Table,
+  TUNEKEEP_FEATURES,
+  writeTuneKeep,
 } from "../src/learn/index.js";
-import { TUNEKEEP_FEATURES, writeTuneKeep } from "../src/learn/tunekeep/index.js";
 
 const SEED = 42;
 const DATA_DIR = join(".sextant", "demo");

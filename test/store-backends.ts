@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { ManualClock } from "../src/core/clock.js";
-import { buildServer } from "../src/server/app.js";
+import { ManualClock } from "../src/core/index.js";
+import { buildServer } from "../src/server/index.js";
 import {
   type ArtifactStore,
   type DatabaseStore,
@@ -87,6 +87,7 @@ const STUDY_NOW = {
   setTrialState: 3,
   heartbeatTrial: 1,
   failStaleTrials: 2,
+  askTrial: 2,
 };
 
 interface Served {

@@ -82,6 +82,13 @@ export type StudyListing = z.output<typeof StudyListing>;
 export const TrialPage = z.object({ trials: z.array(FrozenTrial), cursor: z.number() });
 export const OptionalStudy = z.object({ study: StudySummary.nullable() });
 export const OptionalTrial = z.object({ trial: FrozenTrial.nullable() });
+/** What an ask answers: the trial to run, the stale trials it failed, and what changed since. */
+export const AskAnswer = z.object({
+  trial: FrozenTrial,
+  failed: z.array(FrozenTrial),
+  trials: z.array(FrozenTrial),
+  cursor: z.number(),
+});
 export const TrialList = z.object({ trials: z.array(FrozenTrial) });
 export const StudyListings = z.object({ studies: z.array(StudyListing) });
 export const Changed = z.object({ changed: z.boolean() });

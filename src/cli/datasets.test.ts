@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DATA_DICTIONARY } from "../learn/tunekeep/index.js";
+import { DATA_DICTIONARY } from "../learn/index.js";
 import { registerDatasetCommands } from "./datasets.js";
 
 let dir: string;

@@ -4,7 +4,7 @@
  */
 import { resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import { writeTuneKeep } from "../learn/tunekeep/index.js";
+import { writeTuneKeep } from "../learn/index.js";
 import { toJson } from "./format.js";
 import type { CliIO } from "./main.js";
 

@@ -6,10 +6,10 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type Command, CommanderError } from "commander";
-import { SextantError } from "../core/errors.js";
-import { evaluateGate, type GatePolicy } from "../evaluate/gates.js";
-import type { Evaluation } from "../evaluate/record.js";
-import type { Sextant } from "../tracking/sextant.js";
+import { SextantError } from "../core/index.js";
+import type { Evaluation } from "../evaluate/index.js";
+import { evaluateGate, type GatePolicy } from "../evaluate/index.js";
+import type { Sextant } from "../tracking/index.js";
 import { formatNumber, formatTime, keyValues, table, toJson } from "./format.js";
 import type { CliIO } from "./main.js";
 

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../core/clock.js";
-import { Sextant } from "../tracking/sextant.js";
+import { ManualClock } from "../core/index.js";
+import { Sextant } from "../tracking/index.js";
 import { runCli } from "./main.js";
 
 const T0 = Date.UTC(2026, 10, 1, 9, 30, 0);

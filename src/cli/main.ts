@@ -7,9 +7,8 @@ import { readFileSync, realpathSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
-import { SextantError } from "../core/errors.js";
-import { createToken } from "../server/auth.js";
-import { startServer } from "../server/start.js";
+import { SextantError } from "../core/index.js";
+import { createToken, startServer } from "../server/index.js";
 import {
   openStore,
   pendingSpoolFiles,
@@ -19,8 +18,7 @@ import {
   type TokenStore,
   type ViewType,
 } from "../store/index.js";
-import { profileDataset } from "../tracking/capture/index.js";
-import { Sextant } from "../tracking/sextant.js";
+import { profileDataset, Sextant } from "../tracking/index.js";
 import { registerDatasetCommands } from "./datasets.js";
 import { registerEvaluationCommands } from "./evaluations.js";
 import { formatDuration, formatNumber, formatTime, keyValues, table, toJson } from "./format.js";

@@ -5,10 +5,10 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { SextantError } from "../core/errors.js";
-import type { PromotionPolicy } from "../registry/policy.js";
+import { SextantError } from "../core/index.js";
+import type { PromotionPolicy } from "../registry/index.js";
 import type { AuditEvent, Evidence, ModelVersion } from "../store/index.js";
-import type { Sextant } from "../tracking/sextant.js";
+import type { Sextant } from "../tracking/index.js";
 import { formatTime, keyValues, table, toJson } from "./format.js";
 import type { CliIO } from "./main.js";
 

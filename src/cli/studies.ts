@@ -8,15 +8,11 @@
  */
 import { resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import { SextantError } from "../core/errors.js";
-import { studyReport } from "../hpo/analysis/report.js";
-import { paretoFrontTrials } from "../hpo/pareto.js";
-import type { ProcessesSummary } from "../hpo/processes.js";
-import { loadWorkerScript } from "../hpo/script.js";
-import type { OptimizeProgress } from "../hpo/study.js";
-import { externalParams } from "../hpo/trial.js";
+import { SextantError } from "../core/index.js";
+import type { OptimizeProgress, ProcessesSummary } from "../hpo/index.js";
+import { externalParams, loadWorkerScript, paretoFrontTrials, studyReport } from "../hpo/index.js";
 import type { FrozenTrial, StudyStorage, TrialState } from "../store/index.js";
-import { Sextant } from "../tracking/sextant.js";
+import { Sextant } from "../tracking/index.js";
 import { formatDuration, formatNumber, formatTime, keyValues, table, toJson } from "./format.js";
 import type { CliIO } from "./main.js";
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { binomial, binomialInversion, logFactorial, multinomial, type Uniform } from "./binomial.js";
 import { Rng } from "./rng.js";
-import { CHI2_CRIT_001 } from "./testing/chi2.js";
+import { CHI2_CRIT_001 } from "./testing/index.js";
 
 type Sampler = (n: number, p: number, u: Uniform) => number;
 

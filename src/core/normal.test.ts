@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { erf, erfc, erfcx, gaussMass, logGaussMass, logNdtr, ndtr, ndtri, ndtriExp } from "./normal.js";
-import { NORMAL } from "./testing/normal.fixture.js";
+import { NORMAL } from "./testing/index.js";
 
 const EPS = 2 ** -52;
 

@@ -6,10 +6,22 @@
  */
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
+import type { TransferListItem } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { SextantError } from "./errors.js";
 
-const pools = new Map<string, Piscina>();
+/**
+ * What Sextant asks of a pool: run a task on a worker thread (abortable, with ports or buffers
+ * moved rather than copied). Its own type, so piscina's types stay out of the published ones.
+ */
+export interface WorkerPool {
+  run<R = unknown>(
+    task: unknown,
+    options?: { signal?: AbortSignal; transferList?: TransferListItem[] },
+  ): Promise<R>;
+}
+
+const pools = new Map<string, WorkerPool>();
 
 /**
  * The module `name` (without extension) beside the module at `importerUrl` (pass
@@ -43,18 +55,22 @@ export function workerModule(
  * The pool running the module `name` (without extension) beside the module at `importerUrl`
  * (pass `import.meta.url`), with up to `maxThreads` workers.
  */
-export function workerPool(importerUrl: string, name: string, maxThreads: number): Piscina {
+export function workerPool(importerUrl: string, name: string, maxThreads: number): WorkerPool {
   const { url, execArgv } = workerModule(importerUrl, name);
   const key = `${url.href}#${maxThreads}`;
   let p = pools.get(key);
   if (p) return p;
-  p = new Piscina({
+  const piscina = new Piscina({
     filename: url.href,
     minThreads: 0,
     maxThreads,
     idleTimeout: 20_000,
     ...(execArgv ? { execArgv } : {}),
   });
+  p = {
+    run: <R>(task: unknown, options?: { signal?: AbortSignal; transferList?: TransferListItem[] }) =>
+      piscina.run(task, options) as Promise<R>,
+  };
   pools.set(key, p);
   return p;
 }

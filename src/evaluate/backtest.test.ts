@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { SextantError } from "../core/errors.js";
-import type { Table } from "../learn/data/table.js";
-import { LogisticRegression } from "../learn/models/index.js";
-import { generateTuneKeep } from "../learn/tunekeep/index.js";
+import { SextantError } from "../core/index.js";
+import type { Table } from "../learn/index.js";
+import { generateTuneKeep, LogisticRegression } from "../learn/index.js";
 import { backtest, type RunStarter, summarize, type WindowRun } from "./backtest.js";
 import { rocAucScore } from "./metrics.js";
 

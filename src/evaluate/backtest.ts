@@ -8,8 +8,8 @@
  * With `tracking`, every window is a child run of the backtest's run: its bounds as params, its
  * metrics, and the tag `sextant.backtest.window`.
  */
-import { SextantError } from "../core/errors.js";
-import type { Table } from "../learn/data/table.js";
+import { SextantError } from "../core/index.js";
+import type { Table } from "../learn/index.js";
 import { checkMetricNames, DEFAULT_THRESHOLD, type MetricName, scoreMetrics } from "./scoring.js";
 
 /** A run a window is recorded in (what the tracking client's ActiveRun offers). */

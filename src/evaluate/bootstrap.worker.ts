@@ -12,8 +12,7 @@
  * (an Rng.streamState, drawn up front), and each resample writes its own slot: the result does not
  * depend on how many threads ran, nor on which thread took which chunk.
  */
-import { apWalk, aucWalk, type RankedRows } from "../core/ranking.js";
-import { Stream } from "../core/rng.js";
+import { apWalk, aucWalk, type RankedRows, Stream } from "../core/index.js";
 import { CELL_METRICS, type CellMetric, type ConfusionMatrix } from "./metrics.js";
 
 /** Resamples per chunk (a unit of work and of seeding). */

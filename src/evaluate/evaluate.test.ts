@@ -3,11 +3,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../core/clock.js";
-import type { Table } from "../learn/data/table.js";
-import { LogisticRegression } from "../learn/models/index.js";
-import { generateTuneKeep } from "../learn/tunekeep/index.js";
-import { Sextant } from "../tracking/sextant.js";
+import { ManualClock } from "../core/index.js";
+import type { Table } from "../learn/index.js";
+import { generateTuneKeep, LogisticRegression } from "../learn/index.js";
+import { Sextant } from "../tracking/index.js";
 import { evaluateGate } from "./gates.js";
 import { temporalSplit } from "./splits.js";
 

@@ -7,7 +7,7 @@
  *   evaluateGate({ metric: "f1", mustBeat: "baseline", test: "paired-bootstrap", alpha: 0.05,
  *     minBacktestWindows: 5, maxWindowStd: 0.05, minSegment: { free: 0.5 } }, evaluation)
  */
-import { SextantError } from "../core/errors.js";
+import { SextantError } from "../core/index.js";
 import { type EvaluationContent, type StoredEvaluation, toEvaluation } from "./record.js";
 import { METRIC_NAMES } from "./scoring.js";
 

@@ -2,7 +2,7 @@
  * Every expected value below was computed with scikit-learn 1.2.1 by test/oracles/evaluate_metrics.py.
  */
 import { describe, expect, it } from "vitest";
-import { SextantError } from "../core/errors.js";
+import { SextantError } from "../core/index.js";
 import {
   accuracyScore,
   averagePrecisionScore,

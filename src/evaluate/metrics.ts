@@ -4,9 +4,7 @@
  * probabilistic metrics). Edge cases follow scikit-learn: a zero denominator gives `zeroDivision`
  * (default 0) where scikit-learn warns, and a typed INVALID_ARGUMENT where it raises.
  */
-import { SextantError } from "../core/errors.js";
-import { quantileSorted } from "../core/quantile.js";
-import { averagePrecision, descendingOrder, rocAuc } from "../core/ranking.js";
+import { averagePrecision, descendingOrder, quantileSorted, rocAuc, SextantError } from "../core/index.js";
 
 export type Labels = ArrayLike<number | boolean>;
 export type Scores = ArrayLike<number>;

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Table } from "../learn/data/table.js";
-import { LogisticRegression } from "../learn/models/index.js";
-import { generateTuneKeep } from "../learn/tunekeep/index.js";
+import { generateTuneKeep, LogisticRegression, Table } from "../learn/index.js";
 import { f1Score, logLoss, rocAucScore } from "./metrics.js";
 import { computeEvaluation, histogram, metricsWithCi, tableDigest, thin, toEvaluation } from "./record.js";
 import { predictAt } from "./scoring.js";

@@ -8,8 +8,8 @@
 
 import { createHash } from "node:crypto";
 import type { EvaluationJson } from "../api/index.js";
-import { SextantError } from "../core/errors.js";
-import type { Table } from "../learn/data/table.js";
+import { SextantError } from "../core/index.js";
+import type { Table } from "../learn/index.js";
 import { type BacktestOptions, type BacktestResult, backtest, type RunStarter } from "./backtest.js";
 import { calibrationCurve, type Labels, precisionRecallCurve, rocCurve, toBinary } from "./metrics.js";
 import {

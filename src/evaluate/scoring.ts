@@ -5,7 +5,7 @@
  * defined on the given rows (ROC AUC with one class present) scores null instead of failing the
  * whole table; log loss is defined there (scikit-learn's labels=[0, 1]).
  */
-import { SextantError } from "../core/errors.js";
+import { SextantError } from "../core/index.js";
 import {
   averagePrecisionScore,
   brierScore,

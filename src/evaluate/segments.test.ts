@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SextantError } from "../core/errors.js";
-import { Table } from "../learn/data/table.js";
+import { SextantError } from "../core/index.js";
+import { Table } from "../learn/index.js";
 import { bySegment } from "./segments.js";
 
 // Data and expected values from test/oracles/evaluate_segments_backtest.py (scikit-learn 1.2).

@@ -2,8 +2,8 @@
  * Metrics per segment: every metric for every value of a segment column, with row and positive
  * counts, so "power users 0.81, free tier 0.59" comes out of one call.
  */
-import { SextantError } from "../core/errors.js";
-import type { Table } from "../learn/data/table.js";
+import { SextantError } from "../core/index.js";
+import type { Table } from "../learn/index.js";
 import type { Labels, Scores } from "./metrics.js";
 import { checkMetricNames, DEFAULT_THRESHOLD, type MetricName, scoreMetrics } from "./scoring.js";
 

@@ -6,10 +6,8 @@
  * values from scipy.stats.
  */
 import { describe, expect, it } from "vitest";
-import { SextantError } from "../core/errors.js";
-import { quantileSorted } from "../core/quantile.js";
-import { Rng, Stream } from "../core/rng.js";
-import { CHI2_CRIT_001 } from "../core/testing/chi2.js";
+import { quantileSorted, Rng, SextantError, Stream } from "../core/index.js";
+import { CHI2_CRIT_001 } from "../core/testing/index.js";
 import { drawWeights, type RowKernel, rowMetric } from "./bootstrap.worker.js";
 import { averagePrecisionScore, f1Score, logLoss, rocAucScore } from "./metrics.js";
 import {

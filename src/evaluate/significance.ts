@@ -9,14 +9,22 @@
  * predictions (score ≥ threshold → 1, so 0/1 predictions pass through unchanged).
  */
 import { availableParallelism } from "node:os";
-import type { Piscina } from "piscina";
-import { logFactorial, multinomial } from "../core/binomial.js";
-import { SextantError } from "../core/errors.js";
-import { erfc, ndtri } from "../core/normal.js";
-import { quantileSorted } from "../core/quantile.js";
-import { type Alloc, descendingOrder, rankRows, type TypedArrayCtor } from "../core/ranking.js";
-import { Rng, Stream } from "../core/rng.js";
-import { workerPool } from "../core/worker-pool.js";
+import {
+  type Alloc,
+  descendingOrder,
+  erfc,
+  logFactorial,
+  multinomial,
+  ndtri,
+  quantileSorted,
+  Rng,
+  rankRows,
+  SextantError,
+  Stream,
+  type TypedArrayCtor,
+  type WorkerPool,
+  workerPool,
+} from "../core/index.js";
 import {
   CHUNK,
   cellsToMatrices,
@@ -668,7 +676,7 @@ export function bootstrapSync(o: BootstrapOptions): BootstrapResult {
 // ---------------------------------------------------------------- worker pool
 
 /** The bootstrap worker pool with up to `maxThreads` workers. */
-function pool(maxThreads: number): Piscina {
+function pool(maxThreads: number): WorkerPool {
   return workerPool(import.meta.url, "bootstrap.worker", maxThreads);
 }
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SextantError } from "../core/errors.js";
-import { Table } from "../learn/data/table.js";
-import { generateTuneKeep } from "../learn/tunekeep/index.js";
+import { SextantError } from "../core/index.js";
+import { generateTuneKeep, Table } from "../learn/index.js";
 import { checkLeakage, guessTimeColumn, randomSplit, temporalSplit } from "./splits.js";
 
 const tk = generateTuneKeep({ users: 2000, months: 8, seed: 11 });

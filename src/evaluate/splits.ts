@@ -14,9 +14,8 @@
  *
  * Errors throw DATA_LEAKAGE (with the report in `details.issues`); under `strict` warnings do too.
  */
-import { SextantError } from "../core/errors.js";
-import { Rng } from "../core/rng.js";
-import type { Table } from "../learn/data/table.js";
+import { Rng, SextantError } from "../core/index.js";
+import type { Table } from "../learn/index.js";
 
 export type LeakageCode =
   | "RANDOM_SPLIT_OF_TIME_DATA"

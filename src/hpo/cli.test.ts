@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../cli/main.js";
-import { Sextant } from "../tracking/sextant.js";
-import { RandomSampler } from "./samplers/random.js";
+import { runCli } from "../cli/index.js";
+import { Sextant } from "../tracking/index.js";
+import { RandomSampler } from "./samplers/index.js";
 
 let dir: string;
 let uri: string;

@@ -2,7 +2,7 @@
  * Search-space distributions and the internal representation samplers work in: floats and ints
  * as numbers, categoricals as the index of the choice.
  */
-import { SextantError } from "../core/errors.js";
+import { SextantError } from "../core/index.js";
 import type { CategoricalChoice, DistributionJSON } from "./storage.js";
 
 export type { CategoricalChoice, DistributionJSON } from "./storage.js";

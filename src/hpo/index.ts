@@ -8,11 +8,14 @@
  *   const study = await createStudy({ sampler: new TpeSampler({ seed: 1 }) });
  *   await study.optimize((t) => (t.suggestFloat("x", -5, 5) - 2) ** 2, { nTrials: 50 });
  */
+
+export { type ImportanceMethod, type StudyReportOptions, studyReport } from "./analysis/index.js";
 export {
   type CategoricalChoice,
   categoricalDistribution,
   floatDistribution,
   intDistribution,
+  toExternal,
 } from "./distributions.js";
 export { paretoFrontIndices, paretoFrontTrials, paretoRanks, valuesDominate } from "./pareto.js";
 export type { ProcessesSummary, StoreLocator, WorkerCrash } from "./processes.js";
@@ -39,6 +42,7 @@ export {
   TpeSampler,
   type TpeSamplerOptions,
 } from "./samplers/index.js";
+export { loadWorkerScript, type WorkerScript } from "./script.js";
 export type {
   Direction,
   DistributionJSON,

@@ -3,7 +3,7 @@
  * multi-objective study reports as `bestTrials` (Optuna's semantics: equal value vectors do not
  * dominate each other, so duplicates are all on the front).
  */
-import { SextantError } from "../core/errors.js";
+import { SextantError } from "../core/index.js";
 import type { Direction, FrozenTrial } from "./storage.js";
 
 /** Whether `a` dominates `b`: no worse in every objective and better in at least one. */

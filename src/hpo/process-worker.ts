@@ -5,7 +5,7 @@
  * its parent before each trial and telling it each trial that finished. A "stop" from the parent,
  * or the parent going away, lets the trials in flight finish and starts no more.
  */
-import { Sextant } from "../tracking/sextant.js";
+import { Sextant } from "../tracking/index.js";
 import type { FromWorker, ToWorker, WorkerJob } from "./processes.js";
 import { loadWorkerScript } from "./script.js";
 import { createStudy, type Study } from "./study.js";

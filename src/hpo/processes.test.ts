@@ -8,11 +8,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { SextantError } from "../core/errors.js";
-import { buildServer } from "../server/app.js";
-import { createToken } from "../server/auth.js";
+import { SextantError } from "../core/index.js";
+import { buildServer, createToken } from "../server/index.js";
 import { MemoryArtifactStore, SqliteStore } from "../store/index.js";
-import { Sextant } from "../tracking/sextant.js";
+import { Sextant } from "../tracking/index.js";
 import type { OptimizeProgress } from "./study.js";
 import { createStudy } from "./study.js";
 

@@ -19,9 +19,8 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Clock } from "../core/clock.js";
-import { SextantError } from "../core/errors.js";
-import { workerModule } from "../core/worker-pool.js";
+import type { Clock } from "../core/index.js";
+import { SextantError, workerModule } from "../core/index.js";
 import type { Direction, FrozenTrial } from "./storage.js";
 import type { OptimizeProgress, OptimizeSummary } from "./study.js";
 import { fromWire, type WireError } from "./thread-objective.js";

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { extname } from "node:path";
 import { pathToFileURL } from "node:url";
-import { SextantError } from "../core/errors.js";
+import { SextantError } from "../core/index.js";
 import type { Pruner, Sampler } from "./sampler.js";
 import type { Direction } from "./storage.js";
 import type { Objective } from "./study.js";

@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { SextantError } from "../core/errors.js";
-import { Sextant } from "../tracking/sextant.js";
-import { MedianPruner } from "./pruners/percentile.js";
-import { RandomSampler } from "./samplers/random.js";
+import { SextantError } from "../core/index.js";
+import { Sextant } from "../tracking/index.js";
+import { MedianPruner } from "./pruners/index.js";
+import { RandomSampler } from "./samplers/index.js";
 import { TrialPruned } from "./trial.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "sx-hpo-sdk-"));

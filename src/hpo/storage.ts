@@ -4,6 +4,8 @@
  * them for the HPO code.
  */
 export {
+  type AskInput,
+  type AskResult,
   type CategoricalChoice,
   cloneTrial,
   type Direction,
@@ -14,6 +16,7 @@ export {
   type StudyListing,
   type StudyStorage,
   type StudySummary,
+  type TrialParam,
   type TrialState,
   type TrialTemplate,
   type TrialTracker,

@@ -1,11 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "../core/clock.js";
-import { SextantError } from "../core/errors.js";
+import { ManualClock, SextantError } from "../core/index.js";
 import { SqliteStore } from "../store/index.js";
-import { MedianPruner } from "./pruners/percentile.js";
-import { completedRungKey, SuccessiveHalvingPruner } from "./pruners/successive-halving.js";
-import { GridSampler } from "./samplers/grid.js";
-import { RandomSampler } from "./samplers/random.js";
+import { completedRungKey, MedianPruner, SuccessiveHalvingPruner } from "./pruners/index.js";
+import { GridSampler, RandomSampler } from "./samplers/index.js";
 import type { FrozenTrial } from "./storage.js";
 import { InMemoryStorage } from "./storage.js";
 import { createStudy, deleteStudy, loadStudy, type Study } from "./study.js";

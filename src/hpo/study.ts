@@ -20,14 +20,13 @@
 import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Clock, systemClock } from "../core/clock.js";
-import { isSextantError, SextantError } from "../core/errors.js";
+import { type Clock, isSextantError, SextantError, systemClock } from "../core/index.js";
 import { paretoFrontTrials } from "./pareto.js";
 import { type ProcessesSummary, type StoreLocator, shareableLocator, WorkerProcesses } from "./processes.js";
-import { MedianPruner } from "./pruners/percentile.js";
-import type { NamedStudyView } from "./pruners/util.js";
+import type { NamedStudyView } from "./pruners/index.js";
+import { MedianPruner } from "./pruners/index.js";
 import type { Pruner, Sampler } from "./sampler.js";
-import { TpeSampler } from "./samplers/tpe/sampler.js";
+import { TpeSampler } from "./samplers/index.js";
 import { loadWorkerScript } from "./script.js";
 import {
   cloneTrial,
@@ -465,17 +464,29 @@ export class Study implements TrialHost {
   }
 
   /** Reads what changed in the storage since the last refresh (other processes' trials too). */
-  refresh(): Promise<void> {
+  async refresh(): Promise<void> {
+    await this.#sync((since) => this.storage.getTrials(this.studyId, since === undefined ? {} : { since }));
+  }
+
+  /**
+   * Runs a read that answers the trials changed since the cache's counter, one at a time, and
+   * puts them in the cache (a trial this process runs keeps its live copy).
+   */
+  #sync<T extends { trials: FrozenTrial[]; cursor: number }>(
+    read: (since: number | undefined) => Promise<T>,
+  ): Promise<T> {
     const run = async () => {
-      const { trials, cursor } = await this.storage.getTrials(
-        this.studyId,
-        this.#cursor === undefined ? {} : { since: this.#cursor },
-      );
-      for (const t of trials) if (!this.#inFlight.has(t.number)) this.#cache.put(t);
-      this.#cursor = cursor;
+      const answer = await read(this.#cursor);
+      for (const t of answer.trials) if (!this.#inFlight.has(t.number)) this.#cache.put(t);
+      this.#cursor = answer.cursor;
+      return answer;
     };
-    this.#refreshing = this.#refreshing.then(run, run);
-    return this.#refreshing;
+    const p = this.#refreshing.then(run, run);
+    this.#refreshing = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    return p;
   }
 
   // ---------------------------------------------------------------- ask and tell
@@ -494,23 +505,29 @@ export class Study implements TrialHost {
   async #ask(fixedDistributions: Record<string, DistributionJSON> | undefined): Promise<Trial> {
     const storage = this.storage;
     const now = this.clock.now();
-    if (this.heartbeatIntervalMs > 0) {
-      // ours are alive whatever their heartbeat says (a busy event loop may have delayed it)
-      for (const trial of this.#live.values()) await storage.heartbeatTrial(trial.trialId, now);
-      const stale = await storage.failStaleTrials(this.studyId, now - this.staleAfterMs, now);
-      for (const t of stale) {
-        this.#warn(`trial ${t.number} failed: its worker stopped sending heartbeats`);
-        if (this.tracker !== undefined && t.runId !== null) {
-          await this.tracker.finishTrial(this.#summary, t).catch((e: unknown) => {
-            this.#warn(`tracking trial ${t.number} failed: ${errorMessage(e)}`);
-          });
-        }
+    // one step: ours are alive whatever their heartbeat says (a busy event loop may have delayed
+    // it), stale ones fail, and the trial comes back with what changed since the last read
+    const beats = this.heartbeatIntervalMs > 0;
+    const { trial: frozen, failed } = await this.#sync((since) =>
+      storage.askTrial(
+        this.studyId,
+        {
+          ...(beats
+            ? { alive: [...this.#live.values()].map((t) => t.trialId), staleBefore: now - this.staleAfterMs }
+            : {}),
+          ...(since === undefined ? {} : { since }),
+        },
+        now,
+      ),
+    );
+    for (const t of failed) {
+      this.#warn(`trial ${t.number} failed: its worker stopped sending heartbeats`);
+      if (this.tracker !== undefined && t.runId !== null) {
+        await this.tracker.finishTrial(this.#summary, t).catch((e: unknown) => {
+          this.#warn(`tracking trial ${t.number} failed: ${errorMessage(e)}`);
+        });
       }
     }
-    await this.refresh();
-    const frozen =
-      (await storage.claimWaitingTrial(this.studyId, now)) ??
-      (await storage.createTrial(this.studyId, {}, now));
     if (this.tracker !== undefined) {
       try {
         const runId = await this.tracker.startTrial(this.#summary, cloneTrial(frozen));

@@ -15,8 +15,7 @@
  */
 import { statSync } from "node:fs";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
-import { isSextantError, SextantError } from "../core/errors.js";
-import { workerPool } from "../core/worker-pool.js";
+import { isSextantError, SextantError, workerPool } from "../core/index.js";
 import type { ObjectiveValue } from "./study.js";
 import { type Trial, TrialPruned } from "./trial.js";
 

@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { SextantError } from "../core/errors.js";
-import { MedianPruner } from "./pruners/percentile.js";
-import { RandomSampler } from "./samplers/random.js";
+import { SextantError } from "../core/index.js";
+import { MedianPruner } from "./pruners/index.js";
+import { RandomSampler } from "./samplers/index.js";
 import { createStudy } from "./study.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sx-hpo-threads-"));

@@ -6,7 +6,7 @@
  * params), and the storage writes are queued in order; the study awaits them before it tells the
  * trial's outcome. A write that fails fails the trial at tell (`systemAttrs.fail_reason`).
  */
-import { isSextantError, SextantError } from "../core/errors.js";
+import { isSextantError, SextantError } from "../core/index.js";
 import {
   type CategoricalChoice,
   categoricalDistribution,
@@ -19,7 +19,7 @@ import {
   toInternal,
 } from "./distributions.js";
 import type { Pruner, Sampler, StudyView } from "./sampler.js";
-import type { Direction, DistributionJSON, FrozenTrial, StudyStorage } from "./storage.js";
+import type { Direction, DistributionJSON, FrozenTrial, StudyStorage, TrialParam } from "./storage.js";
 import { cloneTrial } from "./storage.js";
 
 /** Throw it from an objective to stop the trial as PRUNED (Optuna's `TrialPruned`). */
@@ -65,6 +65,7 @@ export class Trial {
   readonly #relative: Record<string, number>;
   readonly #fixed: Record<string, unknown> | undefined;
   #queue: Promise<void> = Promise.resolve();
+  #params: TrialParam[] = [];
   #writeError: unknown;
   #finished = false;
 
@@ -262,6 +263,22 @@ export class Trial {
     }
   }
 
+  /**
+   * Params go out in batches: those suggested before the queue reaches them are written in one
+   * call (so the params an objective asks for at its start cost one request, not one each).
+   */
+  #queueParam(param: TrialParam): void {
+    this.#params.push(param);
+    if (this.#params.length > 1) return;
+    const trialId = this.#t.trialId;
+    const storage = this.#host.storage;
+    this.#write(() => {
+      const batch = this.#params;
+      this.#params = [];
+      return storage.setTrialParams(trialId, batch);
+    });
+  }
+
   #write(op: () => Promise<unknown>): void {
     this.#queue = this.#queue.then(async () => {
       if (this.#writeError !== undefined) return;
@@ -316,9 +333,7 @@ export class Trial {
     }
     t.params[name] = v;
     t.distributions[name] = dist;
-    const trialId = t.trialId;
-    const storage = this.#host.storage;
-    this.#write(() => storage.setTrialParam(trialId, name, v, dist));
+    this.#queueParam({ name, value: v, distribution: dist });
     return toExternal(dist, v);
   }
 }

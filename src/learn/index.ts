@@ -1,6 +1,7 @@
 /**
  * `sextant-ml/learn`: the tabular learners (rule, logistic regression, decision tree, random forest,
- * gradient boosting), loading stored models, the feature-matrix adapter, and the data layer.
+ * gradient boosting), loading stored models, the feature-matrix adapter, the data layer, and
+ * TuneKeep, the synthetic churn data set of the walkthrough.
  */
 export * from "./data/index.js";
 export {
@@ -36,3 +37,16 @@ export {
   type RuleParams,
   type TreeArrays,
 } from "./models/index.js";
+export {
+  DATA_DICTIONARY,
+  generateTuneKeep,
+  TUNEKEEP_COLUMNS,
+  TUNEKEEP_FEATURES,
+  TUNEKEEP_LABEL,
+  TUNEKEEP_SEGMENTS,
+  TUNEKEEP_TIME,
+  type TuneKeepExport,
+  type TuneKeepFeature,
+  type TuneKeepOptions,
+  writeTuneKeep,
+} from "./tunekeep/index.js";

@@ -3,7 +3,7 @@
  * adapter from what users pass: rows as `number[][]` or `Float64Array[]`, or a table. A table is
  * anything with `featureMatrix()`: the data layer's Table implements it (categoricals as codes).
  */
-import { SextantError } from "../core/errors.js";
+import { SextantError } from "../core/index.js";
 
 export interface Matrix {
   nRows: number;

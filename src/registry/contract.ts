@@ -10,10 +10,9 @@
  * registration.
  */
 import type { Lineage } from "../api/index.js";
-import { SextantError } from "../core/errors.js";
-import { sha256 } from "../core/hash.js";
-import { loadModel as loadLearner } from "../learn/models/serialization.js";
-import type { Classifier, ModelJSON } from "../learn/models/types.js";
+import { SextantError, sha256 } from "../core/index.js";
+import type { Classifier, ModelJSON } from "../learn/index.js";
+import { loadModel as loadLearner } from "../learn/index.js";
 import {
   type ArtifactStore,
   type AuditEvent,

@@ -3,8 +3,7 @@
  * artifact path with its own sha256, so a version pins all of its bytes, whatever their number.
  */
 
-import { SextantError } from "../core/errors.js";
-import { sha256 } from "../core/hash.js";
+import { SextantError, sha256 } from "../core/index.js";
 import type { ArtifactEntry } from "../store/index.js";
 
 export interface ManifestEntry {

@@ -13,9 +13,9 @@
  */
 import type { PolicyCheck, PolicyCondition } from "../api/index.js";
 
-import { SextantError } from "../core/errors.js";
-import { evaluateGate, type GatePolicy } from "../evaluate/gates.js";
-import type { EvaluationContent } from "../evaluate/record.js";
+import { SextantError } from "../core/index.js";
+import type { EvaluationContent } from "../evaluate/index.js";
+import { evaluateGate, type GatePolicy } from "../evaluate/index.js";
 import type { EvaluationRecord, Evidence, ModelVersion, Stage, Store } from "../store/index.js";
 
 export type { PolicyCheck, PolicyCondition } from "../api/index.js";

@@ -5,8 +5,8 @@
  * the server's REST handlers (native and MLflow-compatible) call the same methods with the
  * request's token as the actor.
  */
-import type { Clock } from "../core/clock.js";
-import { SextantError } from "../core/errors.js";
+import type { Clock } from "../core/index.js";
+import { SextantError } from "../core/index.js";
 import {
   type ArtifactStore,
   type AuditEvent,

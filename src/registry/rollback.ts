@@ -3,7 +3,7 @@
  * a step on a stack; a rollback undoes the newest step not undone yet, so rolling back twice after
  * v1 → v2 → v3 returns to v1, and the trail says which event each rollback undid.
  */
-import { SextantError } from "../core/errors.js";
+import { SextantError } from "../core/index.js";
 import type { AuditEvent, Stage } from "../store/index.js";
 
 export type RollbackPlan =

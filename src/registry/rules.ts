@@ -4,7 +4,7 @@
  * else moves with them, and the audit event that records it. The storage applies what they
  * return, in one transaction with the event; a rule that refuses throws, and nothing changes.
  */
-import { SextantError } from "../core/errors.js";
+import { SextantError } from "../core/index.js";
 import {
   type AuditEvent,
   aliasNotFound,

@@ -2,7 +2,7 @@
  * Model URIs as MLflow users write them: `models:/NAME/3`, `models:/NAME/Production`,
  * `models:/NAME/latest`, `models:/NAME@champion`; and run artifact URIs `runs:/RUN_ID/path`.
  */
-import { SextantError } from "../core/errors.js";
+import { SextantError } from "../core/index.js";
 import { STAGES, type Stage } from "../store/index.js";
 
 export type ModelRef =

@@ -5,10 +5,11 @@
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { userInfo } from "node:os";
-import type { Clock } from "../core/clock.js";
-import { SextantError } from "../core/errors.js";
-import { sha256 } from "../core/hash.js";
+import type { Clock } from "../core/index.js";
+import { SextantError, sha256 } from "../core/index.js";
+import { ModelRegistry } from "../registry/index.js";
 import { TOKEN_SCOPES, type TokenRecord, type TokenScope, type TokenStore } from "../store/index.js";
+import type { ServerContext } from "./context.js";
 
 const RANK: Record<TokenScope, number> = { read: 0, write: 1, promote: 2, admin: 3 };
 const TOKEN = /^sxt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
@@ -113,4 +114,18 @@ export class Authenticator {
     this.#cache.set(id, { record, at: now });
     return record;
   }
+}
+
+/**
+ * The registry service acting for one request: its token (or the server's OS user) is the actor,
+ * and only an admin may override a policy.
+ */
+export function registryFor(ctx: ServerContext, identity: Identity): ModelRegistry {
+  return new ModelRegistry({
+    store: ctx.store,
+    artifacts: ctx.artifacts,
+    clock: ctx.clock,
+    actor: () => actorOf(identity),
+    canForce: () => identity.scope === "admin",
+  });
 }

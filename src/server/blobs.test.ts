@@ -5,10 +5,9 @@
  */
 import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { artifactBackends, bytesOf, drain } from "../store/artifacts/testing/index.js";
 import { type ArtifactStore, HttpArtifactStore, HttpClient } from "../store/index.js";
-import { expectCode } from "../store/testing/index.js";
-import { ARTIFACTS, createRun, type Harness, openHarness } from "./mlflow/harness.js";
+import { artifactBackends, bytesOf, drain, expectCode } from "../store/testing/index.js";
+import { ARTIFACTS, createRun, type Harness, openHarness } from "./mlflow/testing/index.js";
 
 const MiB = 2 ** 20;
 const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");

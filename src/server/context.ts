@@ -1,5 +1,5 @@
 /** What every route module gets: the store, the blobs, the clock, and request-scoped identity. */
-import type { Clock } from "../core/clock.js";
+import type { Clock } from "../core/index.js";
 import type { ArtifactStore, DatabaseStore, TokenScope } from "../store/index.js";
 import type { Identity } from "./auth.js";
 

@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { ERROR_CATALOG, type ErrorCode, SextantError } from "../core/errors.js";
+import { ERROR_CATALOG, type ErrorCode, SextantError } from "../core/index.js";
 
 export interface ErrorBody {
   error_code: string;

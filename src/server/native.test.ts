@@ -5,10 +5,9 @@
  */
 import type { FastifyInstance, InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../core/clock.js";
-import { sha256 } from "../core/hash.js";
+import { ManualClock, sha256 } from "../core/index.js";
 import { encodeBatch, MemoryArtifactStore, SqliteStore } from "../store/index.js";
-import { snapshot } from "../store/runs/testing/index.js";
+import { snapshot } from "../store/testing/index.js";
 import { buildServer } from "./app.js";
 
 const T0 = 1_700_000_000_000;

@@ -3,8 +3,8 @@
  * requests finish, then the store closes) on SIGINT/SIGTERM.
  */
 import type { FastifyInstance } from "fastify";
-import type { Clock } from "../core/clock.js";
-import { SextantError } from "../core/errors.js";
+import type { Clock } from "../core/index.js";
+import { SextantError } from "../core/index.js";
 import type { Store } from "../store/index.js";
 import { isDatabaseStore, openStore } from "../store/index.js";
 import { buildServer } from "./app.js";

@@ -7,7 +7,7 @@ import { readFile, stat } from "node:fs/promises";
 import { dirname, extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
-import { SextantError } from "../core/errors.js";
+import { SextantError } from "../core/index.js";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

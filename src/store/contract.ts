@@ -14,11 +14,11 @@
  * every aggregate over a Sextant server's /api/v1. A new aggregate is one more folder and one more
  * member here.
  */
-import type { EvaluationStore } from "./evaluations/contract.js";
-import type { RegistryStorage } from "./registry/contract.js";
-import type { RunStore } from "./runs/contract.js";
-import type { StudyStorage } from "./studies/contract.js";
-import type { TokenStore } from "./tokens/contract.js";
+import type { EvaluationStore } from "./evaluations/index.js";
+import type { RegistryStorage } from "./registry/index.js";
+import type { RunStore } from "./runs/index.js";
+import type { StudyStorage } from "./studies/index.js";
+import type { TokenStore } from "./tokens/index.js";
 
 export type StoreKind = "sqlite" | "postgres" | "http";
 

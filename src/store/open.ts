@@ -12,7 +12,7 @@
  */
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SextantError } from "../core/errors.js";
+import { SextantError } from "../core/index.js";
 import {
   type ArtifactStore,
   FsArtifactStore,

@@ -5,6 +5,7 @@ export {
   type LogDatasetOptions,
   type MetricOptions,
 } from "./run.js";
+export { generateRunName } from "./run-names.js";
 export {
   type CaptureOptions,
   type MetricPoint,

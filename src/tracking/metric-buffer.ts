@@ -3,7 +3,7 @@
  * and returns at once; a flush takes the filled columns away (ownership moves to the writer) and
  * leaves empty ones behind.
  */
-import { validateKey, validateMetric } from "../core/validation.js";
+import { validateKey, validateMetric } from "../core/index.js";
 import type { MetricSeriesInput } from "../store/index.js";
 
 /** Points per block. Blocks are filled in turn and never copied until a write takes them. */

@@ -3,10 +3,8 @@
  */
 import { readdir, stat } from "node:fs/promises";
 import { basename, join, relative, resolve, sep } from "node:path";
-import type { Clock } from "../core/clock.js";
-import { SextantError } from "../core/errors.js";
-import type { Rng } from "../core/rng.js";
-import { paramToString, validateArtifactPath, validateMetric } from "../core/validation.js";
+import type { Clock, Rng } from "../core/index.js";
+import { paramToString, SextantError, validateArtifactPath, validateMetric } from "../core/index.js";
 import type { ArtifactStore, RunInfo, RunStatus, Store } from "../store/index.js";
 import { profileDataset } from "./capture/index.js";
 import { MetricBuffer } from "./metric-buffer.js";

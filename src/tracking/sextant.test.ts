@@ -4,10 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../core/clock.js";
-import { SextantError } from "../core/errors.js";
-import { Rng } from "../core/rng.js";
-import { snapshot } from "../store/runs/testing/index.js";
+import { ManualClock, Rng, SextantError } from "../core/index.js";
+import { snapshot } from "../store/testing/index.js";
 import { Sextant } from "./sextant.js";
 
 const T0 = 1_790_000_000_000;

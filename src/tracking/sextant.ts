@@ -3,18 +3,16 @@
  */
 
 import { userInfo } from "node:os";
-import { type Clock, systemClock } from "../core/clock.js";
-import { SextantError } from "../core/errors.js";
-import { Rng } from "../core/rng.js";
-import { computeEvaluation, type EvaluateInput, type Evaluation, toEvaluation } from "../evaluate/record.js";
-import type { StoreLocator } from "../hpo/processes.js";
+import { type Clock, Rng, SextantError, systemClock } from "../core/index.js";
+import { computeEvaluation, type EvaluateInput, type Evaluation, toEvaluation } from "../evaluate/index.js";
+import type { StoreLocator } from "../hpo/index.js";
 import {
   type CreateStudyOptions,
   createStudy as createHpoStudy,
   loadStudy as loadHpoStudy,
   type Study,
   type StudyOptions,
-} from "../hpo/study.js";
+} from "../hpo/index.js";
 import {
   HttpRegistry,
   type LoadedModel,

@@ -3,9 +3,9 @@
  * params (as the objective saw them), its intermediate values as a metric series, its value(s),
  * its state and its duration — so sweeps show up in search, compare and the UI like any run.
  */
-import type { Clock } from "../core/clock.js";
-import { paramToString } from "../core/validation.js";
-import { toExternal } from "../hpo/distributions.js";
+import type { Clock } from "../core/index.js";
+import { paramToString } from "../core/index.js";
+import { toExternal } from "../hpo/index.js";
 import type {
   FrozenTrial,
   MetricSeriesInput,

@@ -1,22 +1,20 @@
 import { useEffect, useMemo } from "react";
-import { lazyModule, useLazyModule } from "./components/lazyModule.js";
-import { ErrorPanel, Spinner } from "./components/States.js";
-import { TopBar } from "./components/TopBar.js";
-import { matchRoute } from "./lib/routes.js";
-import { ExperimentsPage } from "./pages/ExperimentsPage.js";
-import { ModelsPage } from "./pages/ModelsPage.js";
-import { RunsPage } from "./pages/RunsPage.js";
-import { StudiesPage } from "./pages/StudiesPage.js";
+import { ErrorPanel, Spinner, TopBar, useLazyModule } from "./components/index.js";
+import { matchRoute } from "./lib/index.js";
+import {
+  comparePage,
+  ExperimentsPage,
+  evaluationPage,
+  ModelsPage,
+  modelPage,
+  modelVersionPage,
+  RunsPage,
+  runPage,
+  StudiesPage,
+  studyPage,
+} from "./pages/index.js";
 import { prefetchRoute } from "./queries.js";
 import { Link, useLocation } from "./router.js";
-
-// Pages with charts come in their own chunks (loaded without Suspense: see lazyModule).
-const runPage = lazyModule(() => import("./pages/RunPage.js"));
-const comparePage = lazyModule(() => import("./pages/ComparePage.js"));
-const studyPage = lazyModule(() => import("./pages/StudyPage.js"));
-const evaluationPage = lazyModule(() => import("./pages/EvaluationPage.js"));
-const modelPage = lazyModule(() => import("./pages/ModelPage.js"));
-const modelVersionPage = lazyModule(() => import("./pages/ModelVersionPage.js"));
 
 function Loading({ error }: { error: unknown }) {
   if (error)

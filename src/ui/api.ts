@@ -16,7 +16,6 @@ import type {
   VersionDetail,
 } from "../api/index.js";
 import * as shapes from "../api/index.js";
-import { childrenOfAny, quoteString } from "./lib/filter.js";
 import type {
   ArtifactEntry,
   Experiment,
@@ -27,7 +26,8 @@ import type {
   RunColumnsRequest,
   SearchRunsResult,
   ViewType,
-} from "./lib/types.js";
+} from "./lib/index.js";
+import { childrenOfAny, quoteString } from "./lib/index.js";
 
 export const API_BASE = "/api/v1";
 

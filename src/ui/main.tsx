@@ -2,7 +2,7 @@ import { QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App.js";
-import { matchRoute } from "./lib/routes.js";
+import { matchRoute } from "./lib/index.js";
 import { prefetchRoute, queryClient } from "./queries.js";
 import "./styles.css";
 

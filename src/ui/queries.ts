@@ -1,12 +1,9 @@
 /** React Query keys and fetchers shared by the pages (one cache: a run fetched by compare is reused by its page). */
 import { QueryClient, queryOptions } from "@tanstack/react-query";
 import { ApiError, api, type HistoryQuery } from "./api.js";
-import { preloadECharts } from "./components/LazyEChart.js";
-import type { Route } from "./lib/routes.js";
-import { parseRunIds } from "./lib/routes.js";
-import { naturalCompare } from "./lib/runValues.js";
-import type { ExperimentColumns, ViewType } from "./lib/types.js";
-import { chartBudget, gridChartWidth } from "./lib/zoom.js";
+import { preloadECharts } from "./components/index.js";
+import type { ExperimentColumns, Route, ViewType } from "./lib/index.js";
+import { chartBudget, gridChartWidth, naturalCompare, parseRunIds } from "./lib/index.js";
 
 export const queryClient = new QueryClient({
   defaultOptions: {

@@ -11,7 +11,7 @@ import {
   useMemo,
   useSyncExternalStore,
 } from "react";
-import { patchQuery, queryString } from "./lib/routes.js";
+import { patchQuery, queryString } from "./lib/index.js";
 
 export interface Location {
   pathname: string;

@@ -3,9 +3,9 @@
  * process), and the HTTP client through a server whose blobs are in files or in S3.
  */
 import type { FastifyInstance } from "fastify";
-import { buildServer } from "../../src/server/app.js";
-import { artifactBackends, artifactStoreConformance } from "../../src/store/artifacts/testing/index.js";
+import { buildServer } from "../../src/server/index.js";
 import { type ArtifactStore, HttpArtifactStore, HttpClient, SqliteStore } from "../../src/store/index.js";
+import { artifactBackends, artifactStoreConformance } from "../../src/store/testing/index.js";
 
 const backends = artifactBackends();
 for (const backend of [backends.fs, backends.memory, backends.s3])

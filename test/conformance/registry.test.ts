@@ -3,7 +3,7 @@
  * SDK — ModelRegistry over SQLite and PostgreSQL, HttpRegistry through a server on each.
  */
 import { registryConformance } from "../../src/registry/testing/index.js";
-import { registryStorageConformance } from "../../src/store/registry/testing/index.js";
+import { registryStorageConformance } from "../../src/store/testing/index.js";
 import { clientBackends, openDatabase } from "../store-backends.js";
 
 for (const engine of ["sqlite", "postgres"] as const) {

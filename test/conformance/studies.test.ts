@@ -3,7 +3,7 @@
  * in-process study), and every Store backend's `studies` (SQLite, PostgreSQL, HTTP on each).
  */
 import { InMemoryStorage } from "../../src/store/index.js";
-import { studyStorageConformance } from "../../src/store/studies/testing/index.js";
+import { studyStorageConformance } from "../../src/store/testing/index.js";
 import { storeBackends } from "../store-backends.js";
 
 studyStorageConformance("in memory", {

@@ -17,9 +17,9 @@ import { join } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { sha256 } from "../../src/core/hash.js";
+import { sha256 } from "../../src/core/index.js";
 import { Sextant } from "../../src/index.js";
-import { startServer } from "../../src/server/start.js";
+import { startServer } from "../../src/server/index.js";
 import type { AuditEvent, Stage } from "../../src/store/index.js";
 import { PostgresStore } from "../../src/store/index.js";
 

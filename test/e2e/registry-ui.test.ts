@@ -12,18 +12,13 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../../bench/browser.js";
 import type { ModelDetail } from "../../src/api/index.js";
-import { ManualClock } from "../../src/core/clock.js";
+import { ManualClock } from "../../src/core/index.js";
 import { Sextant } from "../../src/index.js";
-import { buildServer } from "../../src/server/app.js";
-import {
-  ACTOR,
-  MODEL,
-  type RegistryFixture,
-  seedRegistry,
-} from "../../src/server/native/testing/registry-fixture.js";
+import { buildServer } from "../../src/server/index.js";
+import { ACTOR, MODEL, type RegistryFixture, seedRegistry } from "../../src/server/testing/index.js";
 import { type AuditEvent, isDatabaseStore, openStore } from "../../src/store/index.js";
+import { launchChromium } from "../../src/ui/testing/index.js";
 
 const root = join(new URL(".", import.meta.url).pathname, "..", "..");
 const shots = join(root, "test-artifacts", "ui");

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Sextant } from "../../src/index.js";
-import { artifactBackends } from "../../src/store/artifacts/testing/index.js";
+import { artifactBackends } from "../../src/store/testing/index.js";
 
 const root = join(new URL(".", import.meta.url).pathname, "..", "..");
 const cli = join(root, "dist", "cli", "main.js");

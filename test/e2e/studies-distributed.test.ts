@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { PostgresStore, SqliteStore } from "../../src/store/index.js";
-import { Sextant } from "../../src/tracking/sextant.js";
+import { Sextant } from "../../src/tracking/index.js";
 
 const root = join(new URL(".", import.meta.url).pathname, "..", "..");
 const cli = join(root, "dist", "cli", "main.js");

@@ -12,11 +12,11 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../../bench/browser.js";
 import { RandomSampler, type Study, type Trial, TrialPruned } from "../../src/hpo/index.js";
 import { Sextant } from "../../src/index.js";
-import { buildServer } from "../../src/server/app.js";
+import { buildServer } from "../../src/server/index.js";
 import { isDatabaseStore } from "../../src/store/index.js";
+import { launchChromium } from "../../src/ui/testing/index.js";
 
 const root = join(new URL(".", import.meta.url).pathname, "..", "..");
 const shots = join(root, "test-artifacts", "ui");

@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../../bench/browser.js";
 import { Sextant } from "../../src/index.js";
-import { type RunningServer, startServer } from "../../src/server/start.js";
+import { type RunningServer, startServer } from "../../src/server/index.js";
+import { launchChromium } from "../../src/ui/testing/index.js";
 
 const root = join(new URL(".", import.meta.url).pathname, "..", "..");
 const shots = join(root, "test-artifacts", "ui");

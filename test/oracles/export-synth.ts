@@ -8,8 +8,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FIXTURES } from "../../src/learn/models/testing/data.js";
-import { slice, synth, toCsv } from "../../src/learn/models/testing/synth.js";
+import { FIXTURES, slice, synth, toCsv } from "../../src/learn/testing/index.js";
 
 for (const [name, missing] of [
   ["synth", false],

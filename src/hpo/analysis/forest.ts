@@ -9,7 +9,7 @@
  * again — what sklearn's RandomForestRegressor.feature_importances_ computes. One tree without
  * bootstrap is sklearn's DecisionTreeRegressor (exactly, when no two splits tie).
  */
-import { Rng } from "../../core/rng.js";
+import { Rng } from "../../core/index.js";
 
 export interface ForestOptions {
   /** Default 64 (Optuna's mean-decrease-impurity evaluator uses 64). */

@@ -13,7 +13,7 @@
  * at step 1, before slow curves separate. A later first rung keeps more (minResource 5: 31% of
  * the budget, 0.0015 lost); SuccessiveHalvingPruner's default is the cheaper safe choice there.
  */
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type { Pruner, StudyView } from "../sampler.js";
 import type { FrozenTrial, TrialState } from "../storage.js";
 import { SuccessiveHalvingPruner } from "./successive-halving.js";

@@ -3,7 +3,7 @@
  * intermediate value so far is worse than the given percentile of the COMPLETE trials' values at
  * the same step.
  */
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type { Pruner, StudyView } from "../sampler.js";
 import type { FrozenTrial } from "../storage.js";
 import {

@@ -11,7 +11,7 @@
  * with an explicit minResource or autoMinResourceFraction 0.01, are Optuna's (checked against
  * Optuna 3.1 by test/oracles/hpo_pruners.py).
  */
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type { Pruner, StudyView } from "../sampler.js";
 import type { Direction, FrozenTrial } from "../storage.js";
 import { checkInt, checkObjective, directionOf, lastStep, type ObjectiveOption, valueAt } from "./util.js";

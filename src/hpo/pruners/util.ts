@@ -2,8 +2,7 @@
  * What the pruners share: the trial's last step, the value they judge (one objective of a
  * reported vector), and the study view's optional name.
  */
-import { SextantError } from "../../core/errors.js";
-import { quantileSorted } from "../../core/quantile.js";
+import { quantileSorted, SextantError } from "../../core/index.js";
 import type { StudyView } from "../sampler.js";
 import type { Direction, FrozenTrial } from "../storage.js";
 

@@ -5,8 +5,7 @@
  * sharing a study see each other's points); when all are taken the sampler re-tries finished
  * ones and {@link GridSampler.isExhausted} tells the study to stop.
  */
-import { entropySeed } from "../../core/entropy.js";
-import { Rng } from "../../core/rng.js";
+import { entropySeed, Rng } from "../../core/index.js";
 import { toInternal } from "../distributions.js";
 import type { Sampler, StudyView } from "../sampler.js";
 import type { CategoricalChoice, DistributionJSON, FrozenTrial } from "../storage.js";

@@ -3,5 +3,10 @@ export { GridSampler, type GridValue } from "./grid.js";
 export { GENERATION_ATTR, NsgaIISampler, type NsgaIISamplerOptions } from "./nsga2.js";
 export { QmcSampler, type QmcSamplerOptions, Sobol } from "./qmc.js";
 export { RandomSampler, type RandomSamplerOptions } from "./random.js";
-export { defaultGamma, defaultWeights, hyperoptDefaultGamma } from "./tpe/parzen-estimator.js";
-export { TpeSampler, type TpeSamplerOptions } from "./tpe/sampler.js";
+export {
+  defaultGamma,
+  defaultWeights,
+  hyperoptDefaultGamma,
+  TpeSampler,
+  type TpeSamplerOptions,
+} from "./tpe/index.js";

@@ -13,8 +13,7 @@
  * other processes (or earlier runs) are placed by number, ⌊number / populationSize⌋, unless their
  * system attrs carry "nsga2:generation".
  */
-import { entropySeed } from "../../core/entropy.js";
-import { Rng } from "../../core/rng.js";
+import { entropySeed, Rng } from "../../core/index.js";
 import { contains } from "../distributions.js";
 import type { Sampler, StudyView } from "../sampler.js";
 import type { Direction, DistributionJSON, FrozenTrial } from "../storage.js";

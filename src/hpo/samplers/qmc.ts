@@ -10,8 +10,7 @@
  * low-discrepancy structure and removes the all-zero first point; the same seed gives the same
  * points in every process.
  */
-import { entropySeed } from "../../core/entropy.js";
-import { Rng } from "../../core/rng.js";
+import { entropySeed, Rng } from "../../core/index.js";
 import type { Sampler, StudyView } from "../sampler.js";
 import type { DistributionJSON, FrozenTrial, TrialState } from "../storage.js";
 import { RandomSampler } from "./random.js";

@@ -1,6 +1,5 @@
 /** Independent uniform sampling (Optuna's RandomSampler). */
-import { entropySeed } from "../../core/entropy.js";
-import { Rng } from "../../core/rng.js";
+import { entropySeed, Rng } from "../../core/index.js";
 import type { Sampler, StudyView } from "../sampler.js";
 import type { DistributionJSON, FrozenTrial } from "../storage.js";
 import { sampleUniform } from "./transform.js";

@@ -2,14 +2,14 @@ import { describe, expect, it } from "vitest";
 import { categoricalDistribution, contains, floatDistribution, intDistribution } from "../distributions.js";
 import type { Sampler } from "../sampler.js";
 import type { DistributionJSON } from "../storage.js";
-import { MiniStudy, type MiniTrial, miniOptimize } from "../testing/mini-study.js";
+import { MiniStudy, type MiniTrial, miniOptimize } from "../testing/index.js";
 import { GridSampler } from "./grid.js";
 import { NsgaIISampler } from "./nsga2.js";
 import { crowdingDistances, hypervolume, nondominationRanks, selectByHypervolume } from "./pareto.js";
 import { QmcSampler, Sobol } from "./qmc.js";
 import { RandomSampler } from "./random.js";
-import { branin } from "./testing/functions.js";
-import { TpeSampler } from "./tpe/sampler.js";
+import { branin } from "./testing/index.js";
+import { TpeSampler } from "./tpe/index.js";
 
 const EDGE_DISTRIBUTIONS: Record<string, DistributionJSON> = {
   f: floatDistribution("f", -1.5, 2.5),

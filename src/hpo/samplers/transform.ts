@@ -4,7 +4,7 @@
  * the box maps back to an internal value by exponentiating, rounding to the grid and clipping.
  * Categoricals map the unit interval onto their choices.
  */
-import type { Rng } from "../../core/rng.js";
+import type { Rng } from "../../core/index.js";
 import type { DistributionJSON } from "../storage.js";
 
 /** [lo, hi] of the distribution in the transformed box. */

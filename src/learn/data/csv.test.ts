@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isSextantError } from "../../core/errors.js";
+import { isSextantError } from "../../core/index.js";
 import { loadTable, readCsv, Table, writeCsv } from "./index.js";
 
 let dir: string;

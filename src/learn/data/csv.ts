@@ -19,7 +19,7 @@ import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { parse } from "csv-parse";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import { CategoryBuilder, NumberBuilder, parseNumberCell } from "./builders.js";
 import { type Column, type ColumnType, Table, unknownColumn } from "./table.js";
 

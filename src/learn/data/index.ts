@@ -7,7 +7,7 @@ import { type CsvReadOptions, readCsv } from "./csv.js";
 import { readParquet } from "./parquet.js";
 import type { ColumnType, Table } from "./table.js";
 
-export { MISSING_NUMBER_TOKENS, parseNumberCell } from "./builders.js";
+export { MISSING_NUMBER_TOKENS, NumberBuilder, parseNumberCell } from "./builders.js";
 export {
   type CsvReadOptions,
   type CsvWriteOptions,

@@ -10,7 +10,7 @@
 import { stat } from "node:fs/promises";
 import type { ColumnData, FileMetaData, SchemaTree } from "hyparquet";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from "hyparquet";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import { CategoryBuilder, NumberBuilder, parseNumberCell } from "./builders.js";
 import { type Column, type ColumnType, Table, unknownColumn } from "./table.js";
 

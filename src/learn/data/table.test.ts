@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isSextantError } from "../../core/errors.js";
+import { isSextantError } from "../../core/index.js";
 import { toMatrix } from "../matrix.js";
 import { closeMatches, Table } from "./table.js";
 

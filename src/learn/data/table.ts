@@ -6,7 +6,7 @@
  * `dictionary` of strings, with -1 for a missing value. Tables are immutable values: every
  * transformation returns a new Table, and row subsets share the category dictionaries.
  */
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type { TableLike } from "../matrix.js";
 
 export type ColumnType = "number" | "category";

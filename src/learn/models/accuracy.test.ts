@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { GradientBoosting, LogisticRegression, RandomForest } from "./index.js";
-import { type Dataset, hasSklearn, readCsv, rocAuc, runOracle, table } from "./testing/data.js";
+import { type Dataset, hasSklearn, readCsv, rocAuc, runOracle, table } from "./testing/index.js";
 
 const SKLEARN = {
   // LogisticRegression(C=1, tol=1e-10, max_iter=10000)

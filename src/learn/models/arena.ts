@@ -5,7 +5,7 @@
  * histogram slots, and the words the threads coordinate through. The calling thread and the pool
  * workers run the WebAssembly kernels on it; `ArenaLayout` is what a worker needs to find it all.
  */
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import { bindKernels, type Kernels, kernelModule } from "./kernels.js";
 import { PAGE, Wasm, type WasmMemory, type WasmModule } from "./wasm.js";
 

@@ -5,7 +5,7 @@
  * linspace(0, 100, maxBins + 1)[1:-1]; thresholds are computed on at most 200,000 rows.
  * A value x lands in bin i iff thresholds[i - 1] < x <= thresholds[i].
  */
-import type { Rng } from "../../core/rng.js";
+import type { Rng } from "../../core/index.js";
 
 const ALMOST_INF = 1e300;
 export const BINNING_SUBSAMPLE = 200_000;

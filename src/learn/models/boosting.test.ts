@@ -8,8 +8,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { GradientBoosting, loadModel } from "./index.js";
-import { FIXTURES, readCsv, rocAuc, rows, table } from "./testing/data.js";
-import { synth } from "./testing/synth.js";
+import { FIXTURES, readCsv, rocAuc, rows, synth, table } from "./testing/index.js";
 
 type Data = ReturnType<typeof readCsv>;
 const load = (name: string): [Data, Data] => [

@@ -10,8 +10,7 @@
  * the thread count. Fitted trees are stored in flat typed arrays and predicted by a WebAssembly
  * kernel (ensemble.ts).
  */
-import { SextantError } from "../../core/errors.js";
-import { Rng } from "../../core/rng.js";
+import { Rng, SextantError } from "../../core/index.js";
 import { type FeatureInput, isTableLike, type Matrix, toLabels, toMatrix } from "../matrix.js";
 import { Arena } from "./arena.js";
 import { binningRows, transform } from "./binning.js";

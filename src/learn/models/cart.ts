@@ -8,7 +8,7 @@
  * Rows are ordered per node by their dense rank in the feature (computed once per fit by
  * `presort`), with a radix sort, so no comparison sort runs inside the tree.
  */
-import type { Rng } from "../../core/rng.js";
+import type { Rng } from "../../core/index.js";
 import { type TreeArrays, TreeBuilder } from "./trees.js";
 
 export interface Presorted {

@@ -3,7 +3,7 @@
  * class weights, binding feature names at fit and checking them at predict, and the base class
  * that turns `predictProba` into `predict`.
  */
-import { isSextantError, SextantError } from "../../core/errors.js";
+import { isSextantError, SextantError } from "../../core/index.js";
 import { type FeatureInput, isTableLike, type Matrix, toLabels, toMatrix } from "../matrix.js";
 import type { Classifier, FitInput, ModelJSON, PredictOptions } from "./types.js";
 

@@ -5,8 +5,7 @@
  * over shared, read-only data); each tree's seed is drawn from `seed` up front, so the forest is
  * the same whatever the thread count.
  */
-import { SextantError } from "../../core/errors.js";
-import { Rng } from "../../core/rng.js";
+import { Rng, SextantError } from "../../core/index.js";
 import type { Matrix } from "../matrix.js";
 import { presort } from "./cart.js";
 import { BaseClassifier, type ClassWeight, checkNumber, prepareFit } from "./common.js";

@@ -2,7 +2,7 @@
  * One random-forest tree: bootstrap draw, optional per-tree class balancing, CART growth. Runs in
  * the calling thread or in a pool worker (the default export), on shared read-only arrays.
  */
-import { Rng } from "../../core/rng.js";
+import { Rng } from "../../core/index.js";
 import { type CartParams, growTree, type Presorted } from "./cart.js";
 import type { TreeArrays } from "./trees.js";
 

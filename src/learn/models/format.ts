@@ -3,7 +3,7 @@
  * and typed arrays stored bit-exactly as little-endian base64 (so NaN, ±Infinity and -0 survive
  * and a forest of deep trees stays compact).
  */
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type { ModelJSON } from "./types.js";
 
 export const FORMAT = "sextant-model";

@@ -1,6 +1,6 @@
 /** The WebAssembly kernels against plain JavaScript references. */
 import { describe, expect, it } from "vitest";
-import { Rng } from "../../core/rng.js";
+import { Rng } from "../../core/index.js";
 import { binOf } from "./binning.js";
 import { Ensemble } from "./ensemble.js";
 import { bindKernels, kernelModule } from "./kernels.js";

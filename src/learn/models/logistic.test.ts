@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateTuneKeep } from "../tunekeep/index.js";
 import { LogisticRegression, loadModel } from "./index.js";
-import { FIXTURES, readCsv, rocAuc, rows, table } from "./testing/data.js";
+import { FIXTURES, readCsv, rocAuc, rows, table } from "./testing/index.js";
 
 const train = readCsv(join(FIXTURES, "breast-cancer-train.csv"));
 const test = readCsv(join(FIXTURES, "breast-cancer-test.csv"));

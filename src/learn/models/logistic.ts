@@ -9,7 +9,7 @@
  * `standardize: true` is a pipeline step: the training mean/std are stored and applied at predict;
  * `coef` is then in the standardized space.
  */
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type { FeatureInput, Matrix } from "../matrix.js";
 import { BaseClassifier, type ClassWeight, checkNumber, prepareFit, sigmoid } from "./common.js";
 import { readHeader } from "./format.js";

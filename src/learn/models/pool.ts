@@ -2,8 +2,7 @@
  * Worker pools for the learners (see core/worker-pool.ts), and the helpers their workers share.
  */
 import { availableParallelism } from "node:os";
-import type { Piscina } from "piscina";
-import { workerPool } from "../../core/worker-pool.js";
+import { type WorkerPool, workerPool } from "../../core/index.js";
 import { checkNumber } from "./common.js";
 
 /** Cores available to this process. */
@@ -21,7 +20,7 @@ export function resolveThreads(threads: number | undefined): number {
  * The pool running `name` (a sibling module of this file, without extension) with up to
  * `maxThreads` workers.
  */
-export function pool(name: string, maxThreads: number): Piscina {
+export function pool(name: string, maxThreads: number): WorkerPool {
   return workerPool(import.meta.url, name, maxThreads);
 }
 

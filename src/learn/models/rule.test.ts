@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { isSextantError } from "../../core/errors.js";
+import { isSextantError } from "../../core/index.js";
 import { loadModel, RuleClassifier } from "./index.js";
-import { table } from "./testing/data.js";
+import { table } from "./testing/index.js";
 
 const days = Float64Array.of(0, 3, 20, 14, 13, 30, 1, 15);
 const spend = Float64Array.of(10, 5, 0, 2, 8, 0, 9, 1);

@@ -4,7 +4,7 @@
  * learned model should beat. `fit` learns nothing: it validates the data and binds the feature
  * name to a column; `RuleClassifier.bestThreshold` scans thresholds when you want one chosen.
  */
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import { type FeatureInput, type Matrix, toLabels } from "../matrix.js";
 import { BaseClassifier, checkValues, prepareFit, sampleWeights } from "./common.js";
 import { readHeader } from "./format.js";

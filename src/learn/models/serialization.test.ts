@@ -1,6 +1,6 @@
 /** The versioned JSON model format: every kind round-trips; unknown kinds and versions are refused. */
 import { describe, expect, it } from "vitest";
-import { isSextantError } from "../../core/errors.js";
+import { isSextantError } from "../../core/index.js";
 import {
   type Classifier,
   DecisionTree,

@@ -2,7 +2,7 @@
  * Loading any stored model: `loadModel(json)` reads the versioned header and hands the JSON to the
  * kind's `fromJSON`, which refuses versions it does not know.
  */
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import { GradientBoosting } from "./boosting.js";
 import { RandomForest } from "./forest.js";
 import { FORMAT } from "./format.js";

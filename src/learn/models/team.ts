@@ -7,8 +7,7 @@
  * claimed, so a busy or slow worker costs nothing but its absence. Results are merged in chunk
  * order: the model does not depend on the thread count.
  */
-import type { Piscina } from "piscina";
-import { SextantError } from "../../core/errors.js";
+import { SextantError, type WorkerPool } from "../../core/index.js";
 import { type Arena, MAX_CHUNKS, RES_STRIDE } from "./arena.js";
 import {
   type BinTask,
@@ -65,7 +64,7 @@ function ranges(n: number, k: number): [number, number][] {
 }
 
 export class Team {
-  readonly #pool: Piscina | null;
+  readonly #pool: WorkerPool | null;
   readonly #threads: number;
   readonly #arena: Arena;
   readonly #shape: FitShape;
@@ -75,7 +74,13 @@ export class Team {
   #helpers: Promise<unknown>[] = [];
 
   /** `pool` null (or one thread): everything runs in the calling thread. */
-  constructor(arena: Arena, threads: number, pool: Piscina | null, bins: FeatureBins, params: SplitParams) {
+  constructor(
+    arena: Arena,
+    threads: number,
+    pool: WorkerPool | null,
+    bins: FeatureBins,
+    params: SplitParams,
+  ) {
     this.#arena = arena;
     const { nFeatures: nF, n } = arena.layout;
     this.#threads = pool ? Math.max(1, Math.min(threads, nF)) : 1;
@@ -94,7 +99,7 @@ export class Team {
   /** Bins the columns into the arena (pool tasks); returns thresholds and missing flags per feature. */
   static async bin(
     arena: Arena,
-    pool: Piscina | null,
+    pool: WorkerPool | null,
     threads: number,
     columns: Float64Array[],
     rows: Int32Array | null,

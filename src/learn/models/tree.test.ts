@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DecisionTree, loadModel, RandomForest } from "./index.js";
-import { FIXTURES, readCsv, rocAuc, rows, table } from "./testing/data.js";
+import { FIXTURES, readCsv, rocAuc, rows, table } from "./testing/index.js";
 
 const synthTrain = readCsv(join(FIXTURES, "synth-train.csv"));
 const synthTest = readCsv(join(FIXTURES, "synth-test.csv"));

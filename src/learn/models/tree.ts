@@ -2,8 +2,7 @@
  * A CART decision tree (scikit-learn's DecisionTreeClassifier with the best splitter). predictProba
  * is the weighted fraction of class 1 in the leaf a row reaches. NaN in X is handled natively.
  */
-import { SextantError } from "../../core/errors.js";
-import { Rng } from "../../core/rng.js";
+import { Rng, SextantError } from "../../core/index.js";
 import type { Matrix } from "../matrix.js";
 import { type CartParams, growTree, presort } from "./cart.js";
 import { BaseClassifier, type ClassWeight, checkNumber, prepareFit } from "./common.js";

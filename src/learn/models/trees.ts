@@ -4,7 +4,7 @@
  * `left[node]`, right at `left[node] + 1`. A row goes left when `x <= threshold`, right when
  * `x > threshold`, and a missing value (NaN) goes left when `missingLeft` is 1.
  */
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import { decodeF64, decodeI32, decodeU8, type EncodedArray, encodeArray } from "./format.js";
 
 export interface TreeArrays {

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { isSextantError } from "../../core/errors.js";
+import { isSextantError } from "../../core/index.js";
 import {
   type Classifier,
   DecisionTree,
@@ -12,8 +12,7 @@ import {
   RandomForest,
   RuleClassifier,
 } from "./index.js";
-import { FIXTURES, rocAuc, table } from "./testing/data.js";
-import { slice, synth, toCsv } from "./testing/synth.js";
+import { FIXTURES, rocAuc, slice, synth, table, toCsv } from "./testing/index.js";
 
 const X = [
   [1, 10],

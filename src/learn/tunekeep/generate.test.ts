@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isSextantError } from "../../core/errors.js";
+import { isSextantError } from "../../core/index.js";
+import type { Table } from "../data/index.js";
 import { csvChunks, loadTable } from "../data/index.js";
-import type { Table } from "../data/table.js";
 import {
   DATA_DICTIONARY,
   generateTuneKeep,

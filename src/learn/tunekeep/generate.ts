@@ -9,11 +9,8 @@
  * drawn from a hazard built of several mechanisms, some of which change at the product change and
  * the competitor launch, plus hidden noise that is larger for the free tier.
  */
-import { binomialInversion } from "../../core/binomial.js";
-import { SextantError } from "../../core/errors.js";
-import { Rng } from "../../core/rng.js";
-import { NumberBuilder } from "../data/builders.js";
-import { type Column, Table } from "../data/table.js";
+import { binomialInversion, Rng, SextantError } from "../../core/index.js";
+import { type Column, NumberBuilder, Table } from "../data/index.js";
 import { bernoulli, clamp, geometric, logNormal, poisson, round1, round3, sigmoid } from "./sampling.js";
 
 /** The 23 behavioural features, in column order. */

@@ -4,8 +4,8 @@
  */
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeCsv } from "../data/csv.js";
-import type { Table } from "../data/table.js";
+import type { Table } from "../data/index.js";
+import { writeCsv } from "../data/index.js";
 import { DATA_DICTIONARY } from "./dictionary.js";
 import { generateTuneKeep, type TuneKeepOptions } from "./generate.js";
 

@@ -2,7 +2,7 @@
  * Small samplers over the seeded Rng for the TuneKeep simulation: each costs one or a few uniform
  * draws, so a month of 20,000 users stays in the low milliseconds.
  */
-import type { Rng } from "../../core/rng.js";
+import type { Rng } from "../../core/index.js";
 
 export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { artifactBackends } from "../../store/artifacts/testing/index.js";
-import { snapshot } from "../../store/runs/testing/index.js";
+import { artifactBackends, snapshot } from "../../store/testing/index.js";
 import {
   API,
   ARTIFACTS,
@@ -10,7 +9,7 @@ import {
   type Harness,
   openHarness,
   type Reply,
-} from "./harness.js";
+} from "./testing/index.js";
 
 const backends = artifactBackends();
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { snapshot } from "../../store/runs/testing/index.js";
+import { snapshot } from "../../store/testing/index.js";
 import { createToken } from "../auth.js";
-import { API, ARTIFACTS, errorOf, type Harness, openHarness, type Reply, T0 } from "./harness.js";
+import { API, ARTIFACTS, errorOf, type Harness, openHarness, type Reply, T0 } from "./testing/index.js";
 
 let h: Harness;
 const bearer: Record<"read" | "write" | "admin", Record<string, string>> = { read: {}, write: {}, admin: {} };

@@ -11,7 +11,7 @@
  * the client would retry for minutes.
  */
 import type { FastifyInstance } from "fastify";
-import { ERROR_CATALOG, type SextantError } from "../../core/errors.js";
+import { ERROR_CATALOG, type SextantError } from "../../core/index.js";
 import { asSextantError, type ErrorBody } from "../errors.js";
 
 /** MLflow's status for each error_code it lists; codes it does not list keep our catalog's status. */

@@ -1,7 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { likeMatch } from "../../store/index.js";
-import { snapshot } from "../../store/runs/testing/index.js";
-import { API, createExperiment, errorOf, type Harness, openHarness, type Reply, T0 } from "./harness.js";
+import { snapshot } from "../../store/testing/index.js";
+import {
+  API,
+  createExperiment,
+  errorOf,
+  type Harness,
+  openHarness,
+  type Reply,
+  T0,
+} from "./testing/index.js";
 
 let h: Harness;
 beforeEach(async () => {

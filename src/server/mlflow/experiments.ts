@@ -3,7 +3,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import { searchExperimentList } from "../../store/index.js";
 import type { ServerContext } from "../context.js";
 import { experimentToMlflow } from "./convert.js";

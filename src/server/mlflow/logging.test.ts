@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { snapshot } from "../../store/runs/testing/index.js";
+import { snapshot } from "../../store/testing/index.js";
 import {
   API,
   createExperiment,
@@ -9,7 +9,7 @@ import {
   openHarness,
   type Reply,
   T0,
-} from "./harness.js";
+} from "./testing/index.js";
 
 let h: Harness;
 let run: string;

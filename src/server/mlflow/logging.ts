@@ -12,8 +12,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { SextantError } from "../../core/errors.js";
-import { LIMITS, validateRunName } from "../../core/validation.js";
+import { LIMITS, SextantError, validateRunName } from "../../core/index.js";
 import type { MetricSeriesInput, RunDataset } from "../../store/index.js";
 import type { ServerContext } from "../context.js";
 import { DATASET_CONTEXT_TAG, LOGGED_MODELS_TAG, NO_CONTEXT, RUN_NAME_TAG } from "./convert.js";

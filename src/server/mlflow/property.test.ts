@@ -15,7 +15,7 @@ import {
   openHarness,
   queryString,
   T0,
-} from "./harness.js";
+} from "./testing/index.js";
 
 interface Req {
   method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH";

@@ -6,9 +6,10 @@
  */
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { sha256 } from "../../core/hash.js";
+import { sha256 } from "../../core/index.js";
 import { parseFilter, REGISTERED_MODEL_FILTER } from "../../store/index.js";
 import { createToken } from "../auth.js";
+import { artifactPathOf } from "./registry.js";
 import {
   API,
   ARTIFACTS,
@@ -19,8 +20,7 @@ import {
   openHarness,
   type Reply,
   T0,
-} from "./harness.js";
-import { artifactPathOf } from "./registry.js";
+} from "./testing/index.js";
 
 let h: Harness;
 beforeEach(async () => {

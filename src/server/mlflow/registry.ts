@@ -24,12 +24,12 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import { type ModelRegistry, parseModelUri, parseRunsUri } from "../../registry/index.js";
 import type { ModelVersion, RegisteredModel } from "../../store/index.js";
 import { STAGES } from "../../store/index.js";
+import { registryFor } from "../auth.js";
 import type { ServerContext } from "../context.js";
-import { registryFor } from "../native/models-write.js";
 import { keyValues, trimTrailingSlashes } from "./convert.js";
 import { hidden, int64, message, repeatedString, required } from "./schemas.js";
 

@@ -9,10 +9,9 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { isSextantError, SextantError } from "../../core/errors.js";
-import { sha256 } from "../../core/hash.js";
+import { isSextantError, SextantError, sha256 } from "../../core/index.js";
 import { decodeOffsetToken, encodeOffsetToken } from "../../store/index.js";
-import { generateRunName } from "../../tracking/run-names.js";
+import { generateRunName } from "../../tracking/index.js";
 import type { ServerContext } from "../context.js";
 import {
   PARENT_RUN_TAG,

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { wireNumber } from "../../api/index.js";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type { RunStatus, ViewType } from "../../store/index.js";
 
 /**

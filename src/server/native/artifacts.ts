@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ArtifactList, BlobRef, Ok, runId, sha256Param } from "../../api/index.js";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import { blobPayload } from "../blobs.js";
 import type { ServerContext } from "../context.js";
 

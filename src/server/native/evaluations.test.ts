@@ -1,7 +1,7 @@
 /** The evaluation routes' edges: bad input answered 4xx with the one error body, nothing stored. */
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../../core/clock.js";
+import { ManualClock } from "../../core/index.js";
 import { MemoryArtifactStore, SqliteStore } from "../../store/index.js";
 import { buildServer } from "../app.js";
 

@@ -10,7 +10,7 @@ import {
   experimentId,
   viewType,
 } from "../../api/index.js";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type { ServerContext } from "../context.js";
 
 const tags = ["experiments"];

@@ -11,6 +11,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
+  AskAnswer,
   Changed,
   Empty,
   FrozenTrial,
@@ -202,6 +203,36 @@ export function hpoRoutes(ctx: ServerContext) {
       }),
     );
 
+    app.post(
+      "/hpo/studies/:studyId/ask",
+      {
+        config: { scope: "write" },
+        schema: {
+          tags,
+          summary:
+            "Begin a trial in one step: heartbeats for `alive`, fail trials silent for staleForMs (server clock), " +
+            "claim a WAITING trial or create one (idempotent by requestId), and the trials changed after `since`",
+          response: { 200: AskAnswer },
+          params: studyParams,
+          body: z.strictObject({
+            alive: z.array(id).max(10_000).optional(),
+            staleForMs: z.number().nonnegative().optional(),
+            since: z.number().int().nonnegative().optional(),
+            requestId: requestId.optional(),
+          }),
+        },
+      },
+      async (req) => {
+        const t = now();
+        const { staleForMs, ...rest } = req.body;
+        return studies.askTrial(
+          req.params.studyId,
+          { ...rest, ...(staleForMs === undefined ? {} : { staleBefore: t - staleForMs }) },
+          t,
+        );
+      },
+    );
+
     app.get(
       "/hpo/studies/:studyId/trials",
       {
@@ -250,14 +281,18 @@ export function hpoRoutes(ctx: ServerContext) {
         config: { scope: "write" },
         schema: {
           tags,
-          summary: "Set a param of a running trial (internal value)",
+          summary: "Record params of a running trial (internal values), all or none",
           response: { 200: Empty },
           params: trialParams,
-          body: z.strictObject({ name: z.string().min(1), value: finite, distribution }),
+          body: z.strictObject({
+            params: z
+              .array(z.strictObject({ name: z.string().min(1), value: finite, distribution }))
+              .max(10_000),
+          }),
         },
       },
       async (req) => {
-        await studies.setTrialParam(req.params.trialId, req.body.name, req.body.value, req.body.distribution);
+        await studies.setTrialParams(req.params.trialId, req.body.params);
         return {};
       },
     );

@@ -4,7 +4,7 @@
  */
 import { userInfo } from "node:os";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { sha256 } from "../../core/hash.js";
+import { sha256 } from "../../core/index.js";
 import { createToken } from "../auth.js";
 import {
   API,
@@ -15,7 +15,7 @@ import {
   openHarness,
   type Reply,
   T0,
-} from "../mlflow/harness.js";
+} from "../mlflow/testing/index.js";
 
 const V1 = "/api/v1/models";
 const JSON_HEADERS = { "content-type": "application/json" };

@@ -22,9 +22,9 @@ import {
   versionParam,
   versionValue,
 } from "../../api/index.js";
-import { SextantError } from "../../core/errors.js";
-import { ModelRegistry, type PromotionPolicy } from "../../registry/index.js";
-import { actorOf, type Identity } from "../auth.js";
+import { SextantError } from "../../core/index.js";
+import type { PromotionPolicy } from "../../registry/index.js";
+import { type Identity, registryFor } from "../auth.js";
 import type { ServerContext } from "../context.js";
 
 const tags = ["models"];
@@ -36,20 +36,6 @@ const versionTagParams = z.strictObject({
 });
 const tagBody = z.strictObject({ value: z.string().max(5000) });
 const descriptionBody = z.strictObject({ description: z.string().max(5000).optional() });
-
-/**
- * The registry service acting for one request: its token (or the server's OS user) is the actor,
- * and only an admin may override a policy.
- */
-export function registryFor(ctx: ServerContext, identity: Identity): ModelRegistry {
-  return new ModelRegistry({
-    store: ctx.store,
-    artifacts: ctx.artifacts,
-    clock: ctx.clock,
-    actor: () => actorOf(identity),
-    canForce: () => identity.scope === "admin",
-  });
-}
 
 /** `force` is for admins only, whether or not the policy would refuse. */
 export function checkForce(identity: Identity, force: boolean | undefined): void {

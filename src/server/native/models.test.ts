@@ -16,7 +16,7 @@ import type {
   VersionDetail,
   VersionList,
 } from "../../api/index.js";
-import { ManualClock } from "../../core/clock.js";
+import { ManualClock } from "../../core/index.js";
 import {
   type DatabaseStore,
   isDatabaseStore,
@@ -24,10 +24,10 @@ import {
   PostgresStore,
   SqliteStore,
 } from "../../store/index.js";
-import { Sextant } from "../../tracking/sextant.js";
+import { Sextant } from "../../tracking/index.js";
 import { buildServer } from "../app.js";
 import { createToken } from "../auth.js";
-import { ACTOR, MODEL, type RegistryFixture, seedRegistry } from "./testing/registry-fixture.js";
+import { ACTOR, MODEL, type RegistryFixture, seedRegistry } from "./testing/index.js";
 
 /** The database store behind a client opened on a directory or postgres:// URI. */
 function databaseOf(sx: Sextant): DatabaseStore {

@@ -24,7 +24,7 @@ import {
   updateRunBody,
   type WireNumber,
 } from "../../api/index.js";
-import { downsample } from "../../core/downsample.js";
+import { downsample } from "../../core/index.js";
 import type { LogBatchInput, MetricSeriesInput } from "../../store/index.js";
 import { BATCH_CONTENT_TYPE, decodeBatch, encodeChunk } from "../../store/index.js";
 import { sendBytes } from "../blobs.js";

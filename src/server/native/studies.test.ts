@@ -3,9 +3,8 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StudyReport } from "../../api/index.js";
-import { ManualClock } from "../../core/clock.js";
-import { RandomSampler } from "../../hpo/samplers/random.js";
-import { createStudy, type Study } from "../../hpo/study.js";
+import { ManualClock } from "../../core/index.js";
+import { createStudy, RandomSampler, type Study } from "../../hpo/index.js";
 import { MemoryArtifactStore, SqliteStore } from "../../store/index.js";
 import { buildServer } from "../app.js";
 import { createToken } from "../auth.js";

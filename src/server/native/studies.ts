@@ -21,9 +21,8 @@ import {
   type StudyReport,
   StudyTrials,
 } from "../../api/index.js";
-import { SextantError } from "../../core/errors.js";
-import { type ImportanceMethod, studyReport } from "../../hpo/analysis/report.js";
-import { externalParams } from "../../hpo/trial.js";
+import { SextantError } from "../../core/index.js";
+import { externalParams, type ImportanceMethod, studyReport } from "../../hpo/index.js";
 import type { Direction, FrozenTrial, StudyStorage, StudySummary } from "../../store/index.js";
 import type { ServerContext } from "../context.js";
 

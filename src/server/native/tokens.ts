@@ -7,7 +7,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { Empty, TokenList, TokenRecord, TokenScope } from "../../api/index.js";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type { ServerContext } from "../context.js";
 
 const tags = ["tokens"];

@@ -9,8 +9,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, type ReadStream } from "node:fs";
 import { access, readFile } from "node:fs/promises";
 import { Readable } from "node:stream";
-import { SextantError } from "../../core/errors.js";
-import { sha256 } from "../../core/hash.js";
+import { SextantError, sha256 } from "../../core/index.js";
 
 export interface BlobRef {
   sha256: string;

@@ -4,7 +4,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { sha256 } from "../../core/hash.js";
+import { sha256 } from "../../core/index.js";
 import {
   type ArtifactStore,
   type BlobRef,

@@ -1,8 +1,7 @@
 /** Artifact blobs through a Sextant server's native blob routes (/api/v1/blobs). */
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import { SextantError } from "../../core/errors.js";
-import { sha256 } from "../../core/hash.js";
+import { SextantError, sha256 } from "../../core/index.js";
 import type { HttpClient } from "../remote/index.js";
 import {
   type ArtifactStore,

@@ -1,5 +1,5 @@
 /** Blobs in memory, for `:memory:` stores and tests. */
-import { sha256 } from "../../core/hash.js";
+import { sha256 } from "../../core/index.js";
 import {
   type ArtifactStore,
   type BlobRef,

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { SextantError } from "../../core/errors.js";
+import type { SextantError } from "../../core/index.js";
 import { openStore, type PostgresStore } from "../index.js";
 import { expectCode } from "../testing/index.js";
 import { parseS3Uri, S3ArtifactStore, type S3ArtifactStoreOptions } from "./s3.js";

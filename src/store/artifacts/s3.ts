@@ -24,8 +24,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { CompletedPart, GetObjectCommandOutput, S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
-import { SextantError } from "../../core/errors.js";
-import { sha256 } from "../../core/hash.js";
+import { SextantError, sha256 } from "../../core/index.js";
 import {
   type ArtifactStore,
   type BlobRef,

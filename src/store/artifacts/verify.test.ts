@@ -1,7 +1,7 @@
 /** The read verifier every blob store shares. */
 import type { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { sha256 } from "../../core/hash.js";
+import { sha256 } from "../../core/index.js";
 import { verifiedStream } from "./contract.js";
 
 describe("verifiedStream", () => {

@@ -5,7 +5,7 @@
  * migration that has shipped: add the next one.
  */
 import { type Kysely, sql } from "kysely";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type { DB } from "./schema.js";
 
 export type Dialect = "sqlite" | "postgres";

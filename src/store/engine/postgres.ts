@@ -4,7 +4,7 @@
  */
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type { Database, Tx } from "./database.js";
 import { migrate } from "./migrations.js";
 import type { DB } from "./schema.js";

@@ -8,7 +8,7 @@ import { mkdirSync, realpathSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, type SqliteDatabase as KyselySqliteDatabase, SqliteDialect, sql } from "kysely";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type { Database as SqlDatabase, Tx } from "./database.js";
 import { appliedVersion, migrate, SCHEMA_VERSION } from "./migrations.js";
 import type { DB } from "./schema.js";

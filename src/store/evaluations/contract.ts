@@ -4,9 +4,7 @@
  * (kysely.ts), over a Sextant server (http.ts) and in the offline spool.
  */
 import type { EvaluationRecord } from "../../api/index.js";
-import { SextantError } from "../../core/errors.js";
-import { newRunId } from "../../core/ids.js";
-import { validateRunId } from "../../core/validation.js";
+import { newRunId, SextantError, validateRunId } from "../../core/index.js";
 
 /**
  * An evaluation record as stored: the fields it is found by, plus its content (metrics with

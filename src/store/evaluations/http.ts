@@ -3,8 +3,7 @@
  * create retried after a lost response finds the stored record instead of storing a second one.
  */
 import * as api from "../../api/index.js";
-import { SextantError } from "../../core/errors.js";
-import { newRunId } from "../../core/ids.js";
+import { newRunId, SextantError } from "../../core/index.js";
 import type { HttpClient } from "../remote/index.js";
 import type {
   CreateEvaluationInput,

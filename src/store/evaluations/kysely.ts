@@ -4,8 +4,7 @@
  * immutable once written.
  */
 import type { Selectable } from "kysely";
-import { SextantError } from "../../core/errors.js";
-import { validateRunId } from "../../core/validation.js";
+import { SextantError, validateRunId } from "../../core/index.js";
 import type { Database, DB, Tx } from "../engine/index.js";
 import {
   type CreateEvaluationInput,

@@ -5,8 +5,7 @@
  * Reads always ask the server. Studies and tokens need the server itself (a study is shared work,
  * a token an admin's change): they go to it directly.
  */
-import { SextantError } from "../../core/errors.js";
-import { newRunId } from "../../core/ids.js";
+import { newRunId, SextantError } from "../../core/index.js";
 import type { ArtifactStore, BlobRef, BlobStream, PutStreamOptions } from "../artifacts/index.js";
 import type { Store } from "../contract.js";
 import type {

@@ -19,9 +19,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { SextantError } from "../../core/errors.js";
-import { newRunId } from "../../core/ids.js";
-import { validateExperimentName } from "../../core/validation.js";
+import { newRunId, SextantError, validateExperimentName } from "../../core/index.js";
 import { type ArtifactStore, FsArtifactStore } from "../artifacts/index.js";
 import type { Store } from "../contract.js";
 import {

@@ -21,7 +21,7 @@ import {
   type StoredPolicy,
   type VersionDataset,
 } from "../../api/index.js";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 
 export {
   type AuditAction,

@@ -9,7 +9,7 @@
  * mix. The audit event is written in the same transaction as the change it records.
  */
 import { type Selectable, sql } from "kysely";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type {
   Database,
   ModelEventsTable,

@@ -5,7 +5,7 @@
  * operator. Paged by offset; the page token carries a fingerprint of the query.
  */
 import { type RawBuilder, sql } from "kysely";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type { Dialect } from "../engine/index.js";
 import {
   booleanSql,

@@ -11,7 +11,7 @@
 
 import type { ZodType, z } from "zod";
 import { wireReplacer } from "../../api/index.js";
-import { ERROR_CATALOG, type ErrorCode, SextantError } from "../../core/errors.js";
+import { ERROR_CATALOG, type ErrorCode, SextantError } from "../../core/index.js";
 
 export interface HttpStoreOptions {
   /** API token sent as `Authorization: Bearer …` (default $SEXTANT_TRACKING_TOKEN). */

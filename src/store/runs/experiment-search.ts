@@ -5,7 +5,7 @@
  * creation_time DESC, experiment_id ASC; experiment_id DESC breaks ties when the order does not
  * name it, as MLflow's SQL store does.
  */
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import {
   EXPERIMENT_FILTER,
   encodeOffsetToken,

@@ -5,8 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import * as api from "../../api/index.js";
-import { SextantError } from "../../core/errors.js";
-import { newRunId } from "../../core/ids.js";
+import { newRunId, SextantError } from "../../core/index.js";
 import type { HttpClient } from "../remote/index.js";
 import type {
   ArtifactEntry,

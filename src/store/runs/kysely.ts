@@ -3,11 +3,11 @@
  * Kysely against the Database (../engine) that supplies the connection and the transactions.
  */
 import { type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
-import { SextantError } from "../../core/errors.js";
-import { sha256 } from "../../core/hash.js";
-import { newRunId } from "../../core/ids.js";
 import {
   LIMITS,
+  newRunId,
+  SextantError,
+  sha256,
   validateArtifactPath,
   validateExperimentName,
   validateKey,
@@ -15,7 +15,7 @@ import {
   validateRunId,
   validateRunName,
   validateTagValue,
-} from "../../core/validation.js";
+} from "../../core/index.js";
 import type { Database, DB, Dialect, MetricSummaryTable, RunsTable, Tx } from "../engine/index.js";
 import { checkSearchSize, type OrderBy, parseFilter, parseOrderBy } from "../search/index.js";
 import {

@@ -8,7 +8,7 @@
  *             2: run-length, f64 base + u32 run count + (i32 offset, u32 length)[runs] (padded)
  * Values are stored bit-exact, so NaN and ±Infinity come back as they went in.
  */
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 
 const FORMAT = 1;
 const HEADER = 8;

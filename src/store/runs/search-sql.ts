@@ -3,7 +3,7 @@
  * SQLite and PostgreSQL stores. Values are always bound parameters, keys too.
  */
 import { type RawBuilder, sql } from "kysely";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type { Dialect } from "../engine/index.js";
 import {
   booleanSql,

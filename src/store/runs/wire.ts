@@ -3,7 +3,7 @@
  * sides: a binary frame in which steps, timestamps and values stay bit-exact, NaN included. (The
  * JSON answers are parsed with the API shapes, src/api.)
  */
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type { LogBatchInput, MetricSeriesInput } from "./contract.js";
 import { chunkLength, decodeChunkInto, encodeChunk } from "./metric-codec.js";
 

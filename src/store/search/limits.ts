@@ -3,7 +3,7 @@
  * own limits (SQLite: 32,766 bound values, 64 tables in a join; parser recursion), so an oversized
  * search is a typed 400 rather than a failed query.
  */
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import { type Token, tokenizeFilter } from "./parser.js";
 
 export const RUN_SEARCH_LIMITS = {

@@ -3,8 +3,7 @@
  * experiments, metric history pages): the offset and a fingerprint of the query, so a token is
  * refused by any other query.
  */
-import { SextantError } from "../../core/errors.js";
-import { sha256 } from "../../core/hash.js";
+import { SextantError, sha256 } from "../../core/index.js";
 
 /** A short digest of what identifies a query (its filter, order and scope). */
 export function queryFingerprint(parts: unknown): string {

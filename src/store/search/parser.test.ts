@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type { Comparator, Comparison, EntityType, Expr } from "./ast.js";
 import { parseFilter, parseOrderBy } from "./parser.js";
 

@@ -13,7 +13,7 @@
  *   identifier := prefix "." key | attribute-key
  *   order-by   := identifier ["ASC" | "DESC"]
  */
-import { type ErrorCode, SextantError } from "../../core/errors.js";
+import { type ErrorCode, SextantError } from "../../core/index.js";
 import type { Comparator, Comparison, EntityType, Expr, Identifier, OrderBy } from "./ast.js";
 import { RUN_FILTER, type Rule, type Vocabulary } from "./vocabularies.js";
 

@@ -23,8 +23,7 @@ import type {
   StudySummary,
   TrialState,
 } from "../../api/index.js";
-import { SextantError } from "../../core/errors.js";
-import { validateRunId } from "../../core/validation.js";
+import { SextantError, validateRunId } from "../../core/index.js";
 
 export type {
   CategoricalChoice,
@@ -51,17 +50,45 @@ export interface TrialTemplate {
   systemAttrs?: Record<string, unknown>;
 }
 
+/** What a new study is made of; `runId` links it to the run its trials are children of. */
+export interface NewStudy {
+  name: string;
+  directions: Direction[];
+  userAttrs?: Record<string, unknown>;
+  runId?: string | null;
+}
+
+/** A param a trial was given: its internal value (a categorical's index) and distribution. */
+export interface TrialParam {
+  name: string;
+  value: number;
+  distribution: DistributionJSON;
+}
+
+export interface AskInput {
+  /** This worker's trials still running: their heartbeats are refreshed before stale ones fail. */
+  alive?: readonly string[];
+  /** Fail RUNNING trials whose last heartbeat (or start) is older than this; none when omitted. */
+  staleBefore?: number;
+  /** The change counter the caller has read up to; all trials come back when omitted. */
+  since?: number;
+  /** Up to 128 characters, unique per ask (a UUID). */
+  requestId?: string;
+}
+
+export interface AskResult {
+  /** The trial to run: claimed (it was WAITING) or new, RUNNING. */
+  trial: FrozenTrial;
+  /** The trials this ask failed because their heartbeat was stale. */
+  failed: FrozenTrial[];
+  /** Trials changed after `since` (the asked one among them), and the counter now. */
+  trials: FrozenTrial[];
+  cursor: number;
+}
+
 export interface StudyStorage {
   /** @throws STUDY_ALREADY_EXISTS */
-  createStudy(
-    input: {
-      name: string;
-      directions: Direction[];
-      userAttrs?: Record<string, unknown>;
-      runId?: string | null;
-    },
-    now: number,
-  ): Promise<StudySummary>;
+  createStudy(input: NewStudy, now: number): Promise<StudySummary>;
   getStudyByName(name: string): Promise<StudySummary | null>;
   /** @throws STUDY_NOT_FOUND */
   getStudy(studyId: string): Promise<StudySummary>;
@@ -78,7 +105,12 @@ export interface StudyStorage {
    * With `requestId`, a retried claim returns the trial the first attempt claimed.
    */
   claimWaitingTrial(studyId: string, now: number, requestId?: string): Promise<FrozenTrial | null>;
-  setTrialParam(trialId: string, name: string, value: number, distribution: DistributionJSON): Promise<void>;
+  /**
+   * Records params the trial was given (internal values), all or none: a param suggested before
+   * keeps its value and must come with the same distribution.
+   * @throws INVALID_ARGUMENT, TRIAL_NOT_FOUND, INVALID_STATE (the trial has finished)
+   */
+  setTrialParams(trialId: string, params: readonly TrialParam[]): Promise<void>;
   setTrialIntermediate(trialId: string, step: number, values: number[]): Promise<void>;
   /** Compare-and-set: false (and no change) when the trial has already finished. */
   setTrialState(trialId: string, state: TrialState, values: number[] | null, now: number): Promise<boolean>;
@@ -87,6 +119,14 @@ export interface StudyStorage {
   heartbeatTrial(trialId: string, now: number): Promise<void>;
   /** Fails RUNNING trials whose last heartbeat (or start) is older than `staleBefore`; returns them. */
   failStaleTrials(studyId: string, staleBefore: number, now: number): Promise<FrozenTrial[]>;
+
+  /**
+   * What a worker does to begin a trial, in one step (one request over HTTP): refresh the
+   * heartbeats of its live trials, fail the stale ones, claim the oldest WAITING trial or create a
+   * RUNNING one, and read the trials changed since the caller's counter. A retry with the same
+   * `requestId` returns the trial the first attempt claimed or made.
+   */
+  askTrial(studyId: string, input: AskInput, now: number): Promise<AskResult>;
 
   /** @throws TRIAL_NOT_FOUND */
   getTrial(trialId: string): Promise<FrozenTrial>;
@@ -111,7 +151,7 @@ export interface TrialTracker {
 }
 
 /** The checks every StudyStorage makes on a new study. @throws INVALID_NAME, INVALID_ARGUMENT */
-export function checkNewStudy(input: { name: string; directions: Direction[]; runId?: string | null }): void {
+export function checkNewStudy(input: NewStudy): void {
   if (input.runId !== undefined && input.runId !== null) checkRunLink(input.runId);
   if (typeof input.name !== "string" || input.name.trim() === "" || input.name.length > 500) {
     throw new SextantError("INVALID_NAME", "a study name is a non-empty string of at most 500 characters");
@@ -140,4 +180,94 @@ export function checkRequestId(requestId: unknown): string | null {
     throw new SextantError("INVALID_ARGUMENT", "a request id is a string of 1 to 128 characters");
   }
   return requestId;
+}
+
+/** Checks a batch of params before anything is written. @throws INVALID_ARGUMENT */
+export function checkTrialParams(params: readonly TrialParam[]): void {
+  if (!Array.isArray(params)) throw new SextantError("INVALID_ARGUMENT", "params are a list");
+  const seen = new Set<string>();
+  for (const p of params) {
+    const { name, value, distribution: d } = p ?? ({} as TrialParam);
+    if (typeof name !== "string" || name.length === 0) {
+      throw new SextantError("INVALID_ARGUMENT", "a param needs a name");
+    }
+    if (seen.has(name))
+      throw new SextantError("INVALID_ARGUMENT", `param '${name}' is given twice`, { name });
+    seen.add(name);
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      throw new SextantError("INVALID_ARGUMENT", `param '${name}' has a non-finite internal value ${value}`, {
+        name,
+      });
+    }
+    checkDistribution(name, d);
+  }
+}
+
+/** @throws INVALID_ARGUMENT when `d` is not a distribution */
+export function checkDistribution(name: string, d: DistributionJSON): void {
+  const ok =
+    d !== null &&
+    typeof d === "object" &&
+    ((d.type === "categorical" && Array.isArray(d.choices) && d.choices.length > 0) ||
+      ((d.type === "float" || d.type === "int") &&
+        typeof d.low === "number" &&
+        typeof d.high === "number" &&
+        d.low <= d.high));
+  if (!ok)
+    throw new SextantError("INVALID_ARGUMENT", `param '${name}' has a malformed distribution`, { name });
+}
+
+/**
+ * Merges checked params into a trial's params and distributions (in place); a param given before
+ * must come with the same distribution. Returns whether anything changed.
+ * @throws INVALID_ARGUMENT (nothing merged)
+ */
+export function mergeTrialParams(
+  params: Record<string, number>,
+  distributions: Record<string, DistributionJSON>,
+  batch: readonly TrialParam[],
+): boolean {
+  for (const { name, distribution } of batch) {
+    const prev = distributions[name];
+    if (prev !== undefined && JSON.stringify(prev) !== JSON.stringify(distribution)) {
+      throw new SextantError(
+        "INVALID_ARGUMENT",
+        `param '${name}' was suggested before with another distribution`,
+        {
+          name,
+          before: prev,
+          now: distribution,
+        },
+      );
+    }
+  }
+  let changed = false;
+  for (const { name, value, distribution } of batch) {
+    if (distributions[name] !== undefined && params[name] === value) continue;
+    params[name] = value;
+    distributions[name] = structuredClone(distribution);
+    changed = true;
+  }
+  return changed;
+}
+
+/** askTrial from a storage's other methods, for implementations that have no faster way. */
+export async function askTrialSteps(
+  storage: StudyStorage,
+  studyId: string,
+  input: AskInput,
+  now: number,
+): Promise<AskResult> {
+  const requestId = checkRequestId(input.requestId) ?? undefined;
+  for (const trialId of input.alive ?? []) await storage.heartbeatTrial(trialId, now);
+  const failed =
+    input.staleBefore === undefined ? [] : await storage.failStaleTrials(studyId, input.staleBefore, now);
+  const trial =
+    (await storage.claimWaitingTrial(studyId, now, requestId)) ??
+    (await storage.createTrial(studyId, { requestId }, now));
+  const { trials, cursor } = await storage.getTrials(
+    studyId,
+    input.since === undefined ? {} : { since: input.since },
+  );
+  return { trial, failed, trials, cursor };
 }

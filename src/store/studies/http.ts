@@ -13,12 +13,14 @@ import { randomUUID } from "node:crypto";
 import * as api from "../../api/index.js";
 import type { HttpClient } from "../remote/index.js";
 import type {
-  Direction,
-  DistributionJSON,
+  AskInput,
+  AskResult,
   FrozenTrial,
+  NewStudy,
   StudyListing,
   StudyStorage,
   StudySummary,
+  TrialParam,
   TrialState,
   TrialTemplate,
 } from "./contract.js";
@@ -37,15 +39,7 @@ export class HttpStudyStorage implements StudyStorage {
     this.#client = client;
   }
 
-  createStudy(
-    input: {
-      name: string;
-      directions: Direction[];
-      userAttrs?: Record<string, unknown>;
-      runId?: string | null;
-    },
-    _now: number,
-  ): Promise<StudySummary> {
+  createStudy(input: NewStudy, _now: number): Promise<StudySummary> {
     return this.#client.request("/hpo/studies", { method: "POST", json: input, shape: api.StudySummary });
   }
 
@@ -95,16 +89,8 @@ export class HttpStudyStorage implements StudyStorage {
     return res.trial;
   }
 
-  async setTrialParam(
-    trialId: string,
-    name: string,
-    value: number,
-    distribution: DistributionJSON,
-  ): Promise<void> {
-    await this.#client.request(`/hpo/trials/${id(trialId)}/params`, {
-      method: "PUT",
-      json: { name, value, distribution },
-    });
+  async setTrialParams(trialId: string, params: readonly TrialParam[]): Promise<void> {
+    await this.#client.request(`/hpo/trials/${id(trialId)}/params`, { method: "PUT", json: { params } });
   }
 
   async setTrialIntermediate(trialId: string, step: number, values: number[]): Promise<void> {
@@ -153,6 +139,20 @@ export class HttpStudyStorage implements StudyStorage {
       shape: api.TrialList,
     });
     return res.trials;
+  }
+
+  askTrial(studyId: string, input: AskInput, now: number): Promise<AskResult> {
+    const { staleBefore, ...rest } = input;
+    return this.#client.request(`/hpo/studies/${id(studyId)}/ask`, {
+      method: "POST",
+      // the server judges staleness by its own clock, so it is sent as a duration
+      json: {
+        ...rest,
+        requestId: input.requestId ?? randomUUID(),
+        ...(staleBefore === undefined ? {} : { staleForMs: Math.max(0, now - staleBefore) }),
+      },
+      shape: api.AskAnswer,
+    });
   }
 
   async getTrial(trialId: string): Promise<FrozenTrial> {

@@ -8,18 +8,25 @@
  */
 import type { Kysely, Selectable } from "kysely";
 import { fromWireNumber, toWireNumber, type WireNumber } from "../../api/index.js";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type { Database, DB, Tx } from "../engine/index.js";
 import {
+  type AskInput,
+  type AskResult,
+  askTrialSteps,
   checkNewStudy,
   checkRequestId,
   checkRunLink,
+  checkTrialParams,
   type Direction,
   type DistributionJSON,
   FINISHED_STATES,
   type FrozenTrial,
+  mergeTrialParams,
+  type NewStudy,
   type StudyStorage,
   type StudySummary,
+  type TrialParam,
   type TrialState,
   type TrialTemplate,
 } from "./contract.js";
@@ -92,15 +99,7 @@ export class KyselyStudyStorage implements StudyStorage {
 
   // ---------------------------------------------------------------- studies
 
-  async createStudy(
-    input: {
-      name: string;
-      directions: Direction[];
-      userAttrs?: Record<string, unknown>;
-      runId?: string | null;
-    },
-    now: number,
-  ): Promise<StudySummary> {
+  async createStudy(input: NewStudy, now: number): Promise<StudySummary> {
     checkNewStudy(input);
     return this.#database.tx(async (t) => {
       const clash = await t
@@ -351,40 +350,15 @@ export class KyselyStudyStorage implements StudyStorage {
     });
   }
 
-  async setTrialParam(
-    trialId: string,
-    name: string,
-    value: number,
-    distribution: DistributionJSON,
-  ): Promise<void> {
-    if (typeof name !== "string" || name.length === 0)
-      throw new SextantError("INVALID_ARGUMENT", "a param needs a name");
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-      throw new SextantError("INVALID_ARGUMENT", `param '${name}' has a non-finite internal value ${value}`);
-    }
+  async setTrialParams(trialId: string, params: readonly TrialParam[]): Promise<void> {
+    checkTrialParams(params);
     await this.#mutate(trialId, async (t, row, seq) => {
-      const params = JSON.parse(row.params) as Record<string, number>;
+      const values = JSON.parse(row.params) as Record<string, number>;
       const dists = JSON.parse(row.distributions) as Record<string, DistributionJSON>;
-      const prev = dists[name];
-      if (prev !== undefined) {
-        if (JSON.stringify(prev) !== JSON.stringify(distribution)) {
-          throw new SextantError(
-            "INVALID_ARGUMENT",
-            `param '${name}' was suggested before with another distribution`,
-            {
-              name,
-              before: prev,
-              now: distribution,
-            },
-          );
-        }
-        if (params[name] === value) return;
-      }
-      params[name] = value;
-      dists[name] = distribution;
+      if (!mergeTrialParams(values, dists, params)) return;
       await t
         .updateTable("trials")
-        .set({ params: JSON.stringify(params), distributions: JSON.stringify(dists), change_seq: seq })
+        .set({ params: JSON.stringify(values), distributions: JSON.stringify(dists), change_seq: seq })
         .where("trial_id", "=", row.trial_id)
         .execute();
     });
@@ -518,6 +492,10 @@ export class KyselyStudyStorage implements StudyStorage {
       if (done) failed.push(await this.getTrial(trialId));
     }
     return failed;
+  }
+
+  askTrial(studyId: string, input: AskInput, now: number): Promise<AskResult> {
+    return askTrialSteps(this, studyId, input, now);
   }
 
   async getTrial(trialId: string): Promise<FrozenTrial> {

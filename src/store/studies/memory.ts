@@ -7,17 +7,24 @@
  * Attribute values go through JSON on the way in, as they do in the database: what you read back
  * is what JSON keeps (`undefined` dropped, `NaN` as null, dates as strings).
  */
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import {
+  type AskInput,
+  type AskResult,
+  askTrialSteps,
+  checkDistribution,
   checkNewStudy,
   checkRequestId,
   checkRunLink,
-  type Direction,
+  checkTrialParams,
   type DistributionJSON,
   FINISHED_STATES,
   type FrozenTrial,
+  mergeTrialParams,
+  type NewStudy,
   type StudyStorage,
   type StudySummary,
+  type TrialParam,
   type TrialState,
   type TrialTemplate,
 } from "./contract.js";
@@ -132,19 +139,6 @@ function checkValues(values: number[] | null, what: string): void {
   }
 }
 
-function checkDistribution(name: string, d: DistributionJSON): void {
-  const ok =
-    d !== null &&
-    typeof d === "object" &&
-    ((d.type === "categorical" && Array.isArray(d.choices) && d.choices.length > 0) ||
-      ((d.type === "float" || d.type === "int") &&
-        typeof d.low === "number" &&
-        typeof d.high === "number" &&
-        d.low <= d.high));
-  if (!ok)
-    throw new SextantError("INVALID_ARGUMENT", `param '${name}' has a malformed distribution`, { name });
-}
-
 export class InMemoryStorage implements StudyStorage {
   readonly #studies = new Map<string, StudyRecord>();
   readonly #byName = new Map<string, string>();
@@ -155,15 +149,7 @@ export class InMemoryStorage implements StudyStorage {
 
   // ---------------------------------------------------------------- studies
 
-  async createStudy(
-    input: {
-      name: string;
-      directions: Direction[];
-      userAttrs?: Record<string, unknown>;
-      runId?: string | null;
-    },
-    now: number,
-  ): Promise<StudySummary> {
+  async createStudy(input: NewStudy, now: number): Promise<StudySummary> {
     checkNewStudy(input);
     if (this.#byName.has(input.name)) {
       throw new SextantError("STUDY_ALREADY_EXISTS", `a study named '${input.name}' already exists`, {
@@ -291,37 +277,10 @@ export class InMemoryStorage implements StudyStorage {
     return null;
   }
 
-  async setTrialParam(
-    trialId: string,
-    name: string,
-    value: number,
-    distribution: DistributionJSON,
-  ): Promise<void> {
-    if (typeof name !== "string" || name.length === 0)
-      throw new SextantError("INVALID_ARGUMENT", "a param needs a name");
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-      throw new SextantError("INVALID_ARGUMENT", `param '${name}' has a non-finite internal value ${value}`);
-    }
-    checkDistribution(name, distribution);
+  async setTrialParams(trialId: string, params: readonly TrialParam[]): Promise<void> {
+    checkTrialParams(params);
     const { study, tr } = this.#mutable(trialId);
-    const prev = tr.t.distributions[name];
-    if (prev !== undefined) {
-      if (JSON.stringify(prev) !== JSON.stringify(distribution)) {
-        throw new SextantError(
-          "INVALID_ARGUMENT",
-          `param '${name}' was suggested before with another distribution`,
-          {
-            name,
-            before: prev,
-            now: distribution,
-          },
-        );
-      }
-      if (tr.t.params[name] === value) return;
-    }
-    tr.t.params[name] = value;
-    tr.t.distributions[name] = cloneDistribution(distribution);
-    tr.seq = ++study.seq;
+    if (mergeTrialParams(tr.t.params, tr.t.distributions, params)) tr.seq = ++study.seq;
   }
 
   async setTrialIntermediate(trialId: string, step: number, values: number[]): Promise<void> {
@@ -404,6 +363,10 @@ export class InMemoryStorage implements StudyStorage {
       failed.push(cloneTrial(t));
     }
     return failed;
+  }
+
+  askTrial(studyId: string, input: AskInput, now: number): Promise<AskResult> {
+    return askTrialSteps(this, studyId, input, now);
   }
 
   async getTrial(trialId: string): Promise<FrozenTrial> {

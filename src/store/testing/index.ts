@@ -4,7 +4,7 @@
  * in test/store-backends.ts, so the store's own code never depends on the server.
  */
 import { expect } from "vitest";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type { ArtifactStore } from "../artifacts/index.js";
 import type { Store } from "../contract.js";
 
@@ -35,3 +35,11 @@ export async function expectCode(p: Promise<unknown> | (() => unknown), code: st
   }
   throw new Error(`expected a SextantError with code ${code}, but nothing was thrown`);
 }
+
+// the aggregates' kits: each one's conformance suite and helpers
+export * from "../artifacts/testing/index.js";
+export * from "../evaluations/testing/index.js";
+export * from "../registry/testing/index.js";
+export * from "../runs/testing/index.js";
+export * from "../studies/testing/index.js";
+export * from "../tokens/testing/index.js";

@@ -4,7 +4,7 @@
  * admins, over a Sextant server (http.ts).
  */
 import { TOKEN_SCOPES, type TokenRecord } from "../../api/index.js";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 
 export { TOKEN_SCOPES, type TokenRecord, type TokenScope } from "../../api/index.js";
 

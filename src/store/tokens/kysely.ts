@@ -1,6 +1,6 @@
 /** API tokens over SQL (table `tokens`, migration 2), shared by SQLite and PostgreSQL. */
 import type { Selectable } from "kysely";
-import { SextantError } from "../../core/errors.js";
+import { SextantError } from "../../core/index.js";
 import type { Database, DB } from "../engine/index.js";
 import { checkTokenRecord, type TokenRecord, type TokenStore } from "./contract.js";
 

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { isSextantError } from "../../core/errors.js";
+import { isSextantError } from "../../core/index.js";
 import { profileDataset } from "./dataset.js";
 
 const dirs: string[] = [];

@@ -8,8 +8,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
-import { SextantError } from "../../core/errors.js";
-import { sha256, sha256File } from "../../core/hash.js";
+import { SextantError, sha256, sha256File } from "../../core/index.js";
 
 export interface ColumnSchema {
   name: string;

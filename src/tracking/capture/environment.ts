@@ -8,7 +8,7 @@ import { readFile, stat } from "node:fs/promises";
 import os from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 import { promisify } from "node:util";
-import { sha256File } from "../../core/hash.js";
+import { sha256File } from "../../core/index.js";
 
 const execFileAsync = promisify(execFile);
 

@@ -6,19 +6,22 @@
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
 import { api } from "../api.js";
+import type { ArtifactEntry } from "../lib/index.js";
 import {
   ancestorDirs,
   buildArtifactTree,
   type DirNode,
+  delimiterFor,
+  formatBytes,
+  formatTimestamp,
   imageMime,
   looksLikeText,
   type PreviewKind,
+  parseCsvHead,
   previewKind,
+  shortId,
   TEXT_PREVIEW_BYTES,
-} from "../lib/artifacts.js";
-import { delimiterFor, parseCsvHead } from "../lib/csv.js";
-import { formatBytes, formatTimestamp, shortId } from "../lib/format.js";
-import type { ArtifactEntry } from "../lib/types.js";
+} from "../lib/index.js";
 import { artifactsQuery } from "../queries.js";
 import { DiffView } from "./DiffView.js";
 import { Empty, ErrorPanel, Skeleton, Spinner } from "./States.js";

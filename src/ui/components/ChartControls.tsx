@@ -1,5 +1,5 @@
 /** Chart controls kept in the URL: x axis (step or wall time), EMA smoothing, log scale. */
-import { numberParam } from "../lib/routes.js";
+import { numberParam } from "../lib/index.js";
 
 export interface ChartSettings {
   x: "step" | "time";

@@ -4,9 +4,8 @@
  */
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useMemo, useRef, useState } from "react";
-import { ATTRIBUTE_COLUMNS, type ColumnSpec, columnSpec } from "../lib/columns.js";
-import { columnId, naturalCompare } from "../lib/runValues.js";
-import type { ExperimentColumns } from "../lib/types.js";
+import type { ExperimentColumns } from "../lib/index.js";
+import { ATTRIBUTE_COLUMNS, type ColumnSpec, columnId, columnSpec, naturalCompare } from "../lib/index.js";
 
 type Item =
   | { type: "section"; id: string; label: string; matching: ColumnSpec[] }

@@ -1,6 +1,6 @@
 /** A unified diff with + and − lines coloured, headed by the files it touches. */
 import { useMemo, useState } from "react";
-import { classifyDiff, summarizeDiff } from "../lib/unifiedDiff.js";
+import { classifyDiff, summarizeDiff } from "../lib/index.js";
 
 const LINE_LIMIT = 5000;
 const FILE_LIMIT = 12;

@@ -1,7 +1,6 @@
 /** A run's evaluation records, as a panel of links to their pages (shown only when there are some). */
 import { useQuery } from "@tanstack/react-query";
-import { formatNumber, formatTimestamp } from "../lib/format.js";
-import { paths } from "../lib/routes.js";
+import { formatNumber, formatTimestamp, paths } from "../lib/index.js";
 import { runEvaluationsQuery } from "../queries.js";
 import { Link } from "../router.js";
 

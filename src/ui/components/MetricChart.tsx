@@ -5,11 +5,17 @@
  */
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { type ReactNode, type RefObject, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
-import { buildLineOption } from "../lib/chartOptions.js";
-import { formatInt } from "../lib/format.js";
-import { hasPositive } from "../lib/scale.js";
-import type { MetricSummary } from "../lib/types.js";
-import { chartBudget, type SeriesColumns, spliceDetail, stepWindow, timeWindowToSteps } from "../lib/zoom.js";
+import type { MetricSummary } from "../lib/index.js";
+import {
+  buildLineOption,
+  chartBudget,
+  formatInt,
+  hasPositive,
+  type SeriesColumns,
+  spliceDetail,
+  stepWindow,
+  timeWindowToSteps,
+} from "../lib/index.js";
 import { historyQuery, queryClient } from "../queries.js";
 import type { ChartSettings } from "./ChartControls.js";
 import { LazyEChart, preloadECharts } from "./LazyEChart.js";

@@ -1,6 +1,6 @@
 /** Small pieces of the registry pages: stage badges, alias chips, version links, ✓/✗ marks. */
 import type { Stage } from "../../store/index.js";
-import { paths } from "../lib/routes.js";
+import { paths } from "../lib/index.js";
 import { Link } from "../router.js";
 
 export function StageBadge({ stage }: { stage: Stage | null }) {

@@ -4,7 +4,7 @@
  */
 import type { PolicyCheck, VersionPolicyChecks } from "../../api/index.js";
 import type { StoredPolicy } from "../../store/index.js";
-import { paths } from "../lib/routes.js";
+import { paths } from "../lib/index.js";
 import { Link } from "../router.js";
 import { CheckMark, VersionLink } from "./ModelBadges.js";
 import { Time } from "./Time.js";

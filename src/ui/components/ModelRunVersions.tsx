@@ -1,6 +1,6 @@
 /** "Registered as": the model versions registered from a run, for the run page's header (nothing when none). */
 import { useQuery } from "@tanstack/react-query";
-import { paths } from "../lib/routes.js";
+import { paths } from "../lib/index.js";
 import { runModelVersionsQuery } from "../queries.js";
 import { Link } from "../router.js";
 

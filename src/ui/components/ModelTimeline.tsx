@@ -4,7 +4,7 @@
  * a link to the event it undid. Each event has an anchor (#event-<id>) to share.
  */
 import type { AuditEvent, Evidence } from "../../store/index.js";
-import { paths } from "../lib/routes.js";
+import { paths } from "../lib/index.js";
 import { Link } from "../router.js";
 import { StageBadge, VersionLink } from "./ModelBadges.js";
 import { describeEvent, evidenceLabel, overriddenConditions, stageMoves } from "./ModelTrail.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AuditEvent } from "../../store/index.js";
-import { matchRoute, paths } from "../lib/routes.js";
+import { matchRoute, paths } from "../lib/index.js";
 import {
   describeEvent,
   eventConcerns,

@@ -6,18 +6,16 @@
 import { type Cell, type ColumnDef, tableFeatures, useTable } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { createContext, memo, type ReactNode, useContext, useEffect, useMemo, useRef } from "react";
-import type { ColumnSpec, SortState } from "../lib/columns.js";
+import type { ColumnSpec, Run, SortState, TreeRow } from "../lib/index.js";
 import {
   formatDuration,
   formatNumber,
   formatRelative,
   formatTimestamp,
+  paths,
   runDuration,
   shortId,
-} from "../lib/format.js";
-import type { TreeRow } from "../lib/grouping.js";
-import { paths } from "../lib/routes.js";
-import type { Run } from "../lib/types.js";
+} from "../lib/index.js";
 import { Link } from "../router.js";
 import { StatusBadge } from "./StatusBadge.js";
 

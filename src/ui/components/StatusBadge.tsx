@@ -1,4 +1,4 @@
-import type { RunInfo } from "../lib/types.js";
+import type { RunInfo } from "../lib/index.js";
 
 /** A run's status; a run ended for lack of heartbeats reads "crashed". */
 export function StatusBadge({ info }: { info: Pick<RunInfo, "status" | "crashed"> }) {

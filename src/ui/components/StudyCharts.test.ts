@@ -1,7 +1,6 @@
 /** The study page's chart options and table order, from a report built by studyReport. */
 import { describe, expect, it } from "vitest";
-import { studyReport } from "../../hpo/analysis/report.js";
-import { categoricalDistribution, floatDistribution } from "../../hpo/distributions.js";
+import { categoricalDistribution, floatDistribution, studyReport } from "../../hpo/index.js";
 import type { FrozenTrial, TrialState } from "../../store/index.js";
 import { historyOption, intermediateOption, parallelOption, sliceOption } from "./StudyCharts.js";
 import { sortTrials } from "./StudyTrialOrder.js";

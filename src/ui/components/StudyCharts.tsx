@@ -8,7 +8,7 @@
 import { useState } from "react";
 import type { IntermediateSeries, ParallelAxis, SliceData, StudyReport } from "../../api/index.js";
 import type { TrialState } from "../../store/index.js";
-import { formatNumber } from "../lib/format.js";
+import { formatNumber } from "../lib/index.js";
 import { LazyEChart } from "./LazyEChart.js";
 
 type Option = Record<string, unknown>;

@@ -1,8 +1,7 @@
 /** A study's trials: number, state, value(s), params, duration, reported steps and a link to each trial's run. */
 import type { ReportParamValue, StudyReport } from "../../api/index.js";
 import type { TrialState } from "../../store/index.js";
-import { formatDuration, formatNumber } from "../lib/format.js";
-import { paths } from "../lib/routes.js";
+import { formatDuration, formatNumber, paths } from "../lib/index.js";
 import { Link } from "../router.js";
 import { sortTrials, type TrialSort } from "./StudyTrialOrder.js";
 

@@ -1,4 +1,4 @@
-import { formatRelative, formatTimestamp } from "../lib/format.js";
+import { formatRelative, formatTimestamp } from "../lib/index.js";
 
 /** A time as "3 h ago", with the absolute time beside it (or in the tooltip when compact). */
 export function Time({ ms, compact = false }: { ms: number | null | undefined; compact?: boolean }) {

@@ -1,7 +1,7 @@
 /** The top bar: product name, breadcrumb for the current route, and the document title. */
 import { useQuery } from "@tanstack/react-query";
 import { type ReactNode, useEffect } from "react";
-import { parseRunIds, paths, type Route } from "../lib/routes.js";
+import { parseRunIds, paths, type Route } from "../lib/index.js";
 import { experimentQuery, runQuery } from "../queries.js";
 import { Link, useSearchParams } from "../router.js";
 

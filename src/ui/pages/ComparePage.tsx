@@ -7,22 +7,45 @@
 import { useQueries, useQuery } from "@tanstack/react-query";
 import { type ReactNode, useMemo, useRef, useState } from "react";
 import { ApiError } from "../api.js";
-import { ChartControls, readChartSettings } from "../components/ChartControls.js";
-import { LazyEChart } from "../components/LazyEChart.js";
-import { useElementWidth } from "../components/MetricChart.js";
-import { Empty, ErrorPanel, Skeleton, Spinner } from "../components/States.js";
-import { StatusBadge } from "../components/StatusBadge.js";
-import { buildLineOption, colorAt, type LineSeriesInput } from "../lib/chartOptions.js";
-import { ATTRIBUTE_COLUMNS } from "../lib/columns.js";
-import { bestIndex, defaultMetric, diffRows, higherIsBetter, uniqueNames } from "../lib/compare.js";
-import { formatDuration, formatNumber, runDuration } from "../lib/format.js";
-import { buildParallelData, buildParallelOption, chooseParallelParams } from "../lib/parallel.js";
-import { parseRunIds, paths, queryString } from "../lib/routes.js";
-import { columnId, naturalCompare, parseColumnId } from "../lib/runValues.js";
-import { hasPositive } from "../lib/scale.js";
-import { buildScatterData, buildScatterOption } from "../lib/scatter.js";
-import type { Run } from "../lib/types.js";
-import { chartBudget } from "../lib/zoom.js";
+import {
+  ChartControls,
+  Empty,
+  ErrorPanel,
+  LazyEChart,
+  readChartSettings,
+  Skeleton,
+  Spinner,
+  StatusBadge,
+  useElementWidth,
+} from "../components/index.js";
+import type { Run } from "../lib/index.js";
+import {
+  ATTRIBUTE_COLUMNS,
+  bestIndex,
+  buildLineOption,
+  buildParallelData,
+  buildParallelOption,
+  buildScatterData,
+  buildScatterOption,
+  chartBudget,
+  chooseParallelParams,
+  colorAt,
+  columnId,
+  defaultMetric,
+  diffRows,
+  formatDuration,
+  formatNumber,
+  hasPositive,
+  higherIsBetter,
+  type LineSeriesInput,
+  naturalCompare,
+  parseColumnId,
+  parseRunIds,
+  paths,
+  queryString,
+  runDuration,
+  uniqueNames,
+} from "../lib/index.js";
 import { historyQuery, runsByIdsQuery } from "../queries.js";
 import { Link, navigate, useSearchParams, useSetQuery } from "../router.js";
 

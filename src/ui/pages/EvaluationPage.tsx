@@ -7,10 +7,8 @@
 
 import { useQuery } from "@tanstack/react-query";
 import type { EvaluationJson } from "../../api/index.js";
-import { Histogram, LinePlot } from "../components/EvaluationCharts.js";
-import { ErrorPanel, Skeleton } from "../components/States.js";
-import { formatNumber, formatTimestamp, shortId } from "../lib/format.js";
-import { paths } from "../lib/routes.js";
+import { ErrorPanel, Histogram, LinePlot, Skeleton } from "../components/index.js";
+import { formatNumber, formatTimestamp, paths, shortId } from "../lib/index.js";
 import { evaluationQuery } from "../queries.js";
 import { Link } from "../router.js";
 

@@ -2,13 +2,9 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
-import { ListPageHead } from "../components/ListPageHead.js";
-import { ErrorPanel, Skeleton } from "../components/States.js";
-import { Time } from "../components/Time.js";
-import { formatInt } from "../lib/format.js";
-import { paths } from "../lib/routes.js";
-import { naturalCompare } from "../lib/runValues.js";
-import type { ExperimentSummary as Experiment, ViewType } from "../lib/types.js";
+import { ErrorPanel, ListPageHead, Skeleton, Time } from "../components/index.js";
+import type { ExperimentSummary as Experiment, ViewType } from "../lib/index.js";
+import { formatInt, naturalCompare, paths } from "../lib/index.js";
 import { experimentsQuery } from "../queries.js";
 import { Link, useSearchParams, useSetQuery } from "../router.js";
 

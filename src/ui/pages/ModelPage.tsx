@@ -5,14 +5,20 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { ApiError } from "../api.js";
-import { AliasChips, StageBadge, VersionLink, VersionLinks } from "../components/ModelBadges.js";
-import { PolicyChecksTable, PolicyRequirements } from "../components/ModelPolicy.js";
-import { ModelTimeline } from "../components/ModelTimeline.js";
-import { ErrorPanel, Skeleton, Spinner } from "../components/States.js";
-import { Time } from "../components/Time.js";
-import { shortId } from "../lib/format.js";
-import { paths } from "../lib/routes.js";
-import { naturalCompare } from "../lib/runValues.js";
+import {
+  AliasChips,
+  ErrorPanel,
+  ModelTimeline,
+  PolicyChecksTable,
+  PolicyRequirements,
+  Skeleton,
+  Spinner,
+  StageBadge,
+  Time,
+  VersionLink,
+  VersionLinks,
+} from "../components/index.js";
+import { naturalCompare, paths, shortId } from "../lib/index.js";
 import { modelHistoryQuery, modelQuery } from "../queries.js";
 import { Link, useSearchParams, useSetQuery } from "../router.js";
 

@@ -9,15 +9,20 @@ import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import type { Lineage } from "../../api/index.js";
 import { ApiError } from "../api.js";
-import { AliasChips, CheckMark, StageBadge } from "../components/ModelBadges.js";
-import { PolicyConditions } from "../components/ModelPolicy.js";
-import { ModelTimeline } from "../components/ModelTimeline.js";
-import { eventConcerns } from "../components/ModelTrail.js";
-import { ErrorPanel, Skeleton, Spinner } from "../components/States.js";
-import { Time } from "../components/Time.js";
-import { formatBytes, formatNumber, shortId } from "../lib/format.js";
-import { paths } from "../lib/routes.js";
-import type { CodeVersion, Environment } from "../lib/types.js";
+import {
+  AliasChips,
+  CheckMark,
+  ErrorPanel,
+  eventConcerns,
+  ModelTimeline,
+  PolicyConditions,
+  Skeleton,
+  Spinner,
+  StageBadge,
+  Time,
+} from "../components/index.js";
+import type { CodeVersion, Environment } from "../lib/index.js";
+import { formatBytes, formatNumber, paths, shortId } from "../lib/index.js";
 import { modelHistoryQuery, modelVersionQuery } from "../queries.js";
 import { Link } from "../router.js";
 

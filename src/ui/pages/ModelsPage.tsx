@@ -2,13 +2,16 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
-import { ListPageHead } from "../components/ListPageHead.js";
-import { AliasChips, VersionLinks } from "../components/ModelBadges.js";
-import { describeEvent } from "../components/ModelTrail.js";
-import { ErrorPanel, Skeleton } from "../components/States.js";
-import { Time } from "../components/Time.js";
-import { paths } from "../lib/routes.js";
-import { naturalCompare } from "../lib/runValues.js";
+import {
+  AliasChips,
+  describeEvent,
+  ErrorPanel,
+  ListPageHead,
+  Skeleton,
+  Time,
+  VersionLinks,
+} from "../components/index.js";
+import { naturalCompare, paths } from "../lib/index.js";
 import { modelsQuery } from "../queries.js";
 import { Link, useSearchParams, useSetQuery } from "../router.js";
 

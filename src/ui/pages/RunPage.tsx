@@ -7,22 +7,37 @@
 import { useQuery } from "@tanstack/react-query";
 import { type ReactNode, useEffect, useMemo, useRef, useState } from "react";
 import { api } from "../api.js";
-import { ArtifactBrowser } from "../components/ArtifactBrowser.js";
-import { ChartControls, type ChartSettings, readChartSettings } from "../components/ChartControls.js";
-import { DiffView } from "../components/DiffView.js";
-import { RunEvaluations } from "../components/EvaluationList.js";
-import { KeyValueTable } from "../components/KeyValueTable.js";
-import { MetricChart } from "../components/MetricChart.js";
-import { RunRegisteredAs } from "../components/ModelRunVersions.js";
-import { Empty, ErrorPanel, Skeleton, Spinner } from "../components/States.js";
-import { StatusBadge } from "../components/StatusBadge.js";
-import { Time } from "../components/Time.js";
-import { childrenOf } from "../lib/filter.js";
-import { formatBytes, formatDuration, formatInt, formatNumber, runDuration, shortId } from "../lib/format.js";
-import { paths, withQuery } from "../lib/routes.js";
-import { naturalCompare } from "../lib/runValues.js";
-import type { MetricSummary, Run, RunDataset } from "../lib/types.js";
-import { shellJoin } from "../lib/unifiedDiff.js";
+import {
+  ArtifactBrowser,
+  ChartControls,
+  type ChartSettings,
+  DiffView,
+  Empty,
+  ErrorPanel,
+  KeyValueTable,
+  MetricChart,
+  RunEvaluations,
+  RunRegisteredAs,
+  readChartSettings,
+  Skeleton,
+  Spinner,
+  StatusBadge,
+  Time,
+} from "../components/index.js";
+import type { MetricSummary, Run, RunDataset } from "../lib/index.js";
+import {
+  childrenOf,
+  formatBytes,
+  formatDuration,
+  formatInt,
+  formatNumber,
+  naturalCompare,
+  paths,
+  runDuration,
+  shellJoin,
+  shortId,
+  withQuery,
+} from "../lib/index.js";
 import { runQuery } from "../queries.js";
 import { Link, useSearchParams, useSetQuery } from "../router.js";
 

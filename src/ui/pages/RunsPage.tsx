@@ -7,25 +7,36 @@
 import { keepPreviousData, useInfiniteQuery, useQueries, useQuery } from "@tanstack/react-query";
 import { useCallback, useMemo, useRef } from "react";
 import { ApiError, api, errorMessage } from "../api.js";
-import { ColumnChooser } from "../components/ColumnChooser.js";
-import { FilterBox, type FilterError } from "../components/FilterBox.js";
-import { type RunRow, RunsTable } from "../components/RunsTable.js";
-import { ErrorPanel, Skeleton, Spinner } from "../components/States.js";
 import {
+  ColumnChooser,
+  ErrorPanel,
+  FilterBox,
+  type FilterError,
+  type RunRow,
+  RunsTable,
+  Skeleton,
+  Spinner,
+} from "../components/index.js";
+import type { ExperimentColumns, Run, SearchRunsResult } from "../lib/index.js";
+import {
+  type ChildrenState,
+  childrenOf,
+  combineFilter,
   DEFAULT_PINNED,
+  flattenTree,
+  formatInt,
   nextSort,
   orderByClause,
   parseRunsView,
+  paths,
+  queryString,
   type RunsViewState,
+  relocateFilterError,
   requestedColumns,
   resolveColumns,
   serializeRunsView,
-} from "../lib/columns.js";
-import { childrenOf, combineFilter, relocateFilterError, TOP_LEVEL } from "../lib/filter.js";
-import { formatInt } from "../lib/format.js";
-import { type ChildrenState, flattenTree } from "../lib/grouping.js";
-import { paths, queryString } from "../lib/routes.js";
-import type { ExperimentColumns, Run, SearchRunsResult } from "../lib/types.js";
+  TOP_LEVEL,
+} from "../lib/index.js";
 import { columnsQuery, experimentQuery } from "../queries.js";
 import { Link, navigate, useSearchParams } from "../router.js";
 

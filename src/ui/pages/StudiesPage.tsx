@@ -2,13 +2,8 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
-import { ListPageHead } from "../components/ListPageHead.js";
-import { ErrorPanel, Skeleton } from "../components/States.js";
-import { TrialStateBadge } from "../components/StudyTrialsTable.js";
-import { Time } from "../components/Time.js";
-import { formatInt, formatNumber } from "../lib/format.js";
-import { paths } from "../lib/routes.js";
-import { naturalCompare } from "../lib/runValues.js";
+import { ErrorPanel, ListPageHead, Skeleton, Time, TrialStateBadge } from "../components/index.js";
+import { formatInt, formatNumber, naturalCompare, paths } from "../lib/index.js";
 import { studiesQuery } from "../queries.js";
 import { Link, useSearchParams, useSetQuery } from "../router.js";
 

@@ -9,19 +9,22 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import type { StudyReport } from "../../api/index.js";
 import { ApiError } from "../api.js";
-import { Empty, ErrorPanel, Skeleton, Spinner } from "../components/States.js";
+import type { TrialSort } from "../components/index.js";
 import {
+  Empty,
+  ErrorPanel,
   HistoryChart,
   ImportanceBars,
   IntermediateChart,
   ParallelChart,
+  Skeleton,
   SlicePlots,
-} from "../components/StudyCharts.js";
-import type { TrialSort } from "../components/StudyTrialOrder.js";
-import { StudyTrialsTable, TrialStateBadge } from "../components/StudyTrialsTable.js";
-import { Time } from "../components/Time.js";
-import { formatInt, formatNumber } from "../lib/format.js";
-import { paths } from "../lib/routes.js";
+  Spinner,
+  StudyTrialsTable,
+  Time,
+  TrialStateBadge,
+} from "../components/index.js";
+import { formatInt, formatNumber, paths } from "../lib/index.js";
 import { STUDY_POLL_MS, studyQuery } from "../queries.js";
 import { Link, useSearchParams, useSetQuery } from "../router.js";
 

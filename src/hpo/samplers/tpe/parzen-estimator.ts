@@ -19,8 +19,8 @@
  * linear space (with a shift) and falls back to log space only where everything underflows.
  */
 
-import { gaussMass, LOG_SQRT_2PI, logGaussMass } from "../../../core/normal.js";
-import type { Rng } from "../../../core/rng.js";
+import type { Rng } from "../../../core/index.js";
+import { gaussMass, LOG_SQRT_2PI, logGaussMass } from "../../../core/index.js";
 import type { DistributionJSON } from "../../storage.js";
 import { truncnormPpf } from "./truncnorm.js";
 

@@ -12,8 +12,7 @@
  * parallel workers spread out. Multi-objective: "below" is made of whole non-domination ranks and
  * the boundary rank's best hypervolume subset, weighted by hypervolume contribution (MOTPE).
  */
-import { entropySeed } from "../../../core/entropy.js";
-import { Rng } from "../../../core/rng.js";
+import { entropySeed, Rng } from "../../../core/index.js";
 import type { Sampler, StudyView } from "../../sampler.js";
 import type { DistributionJSON, FrozenTrial } from "../../storage.js";
 import { HV_EPS, hypervolume, referencePoint } from "../pareto.js";

@@ -2,7 +2,7 @@
  * The standard normal truncated to [a, b]: log density and quantile function, on the log-space
  * normal kernels of src/core/normal.ts (log Φ, the log mass of an interval, the inverse of log Φ).
  */
-import { logGaussMass, logNdtr, ndtriExp, normLogPdf } from "../../../core/normal.js";
+import { logGaussMass, logNdtr, ndtriExp, normLogPdf } from "../../../core/index.js";
 
 /** log(e^p + e^q). */
 export function logAddExp(p: number, q: number): number {

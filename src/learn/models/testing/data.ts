@@ -65,7 +65,7 @@ export function table(columns: Float64Array[], names: string[]): TableLike {
 }
 
 /** ROC AUC (ties counting half): the rank metrics' one implementation. */
-export { rocAuc } from "../../../core/ranking.js";
+export { rocAuc } from "../../../core/index.js";
 
 const PY = "/usr/bin/python3";
 

@@ -5,7 +5,7 @@
  * so the CSV fixtures hold them exactly. `withMissing` blanks ~10% of two features, one of them
  * more often for positives (informative missingness).
  */
-import { Rng } from "../../../core/rng.js";
+import { Rng } from "../../../core/index.js";
 import type { Dataset } from "./data.js";
 
 export const SYNTH_NAMES = [

@@ -5,12 +5,11 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ManualClock } from "../../../core/clock.js";
-import { RandomSampler } from "../../../hpo/samplers/random.js";
-import { Table } from "../../../learn/data/table.js";
-import { LogisticRegression } from "../../../learn/models/logistic.js";
-import type { PromotionPolicy } from "../../../registry/policy.js";
-import type { Sextant } from "../../../tracking/sextant.js";
+import type { ManualClock } from "../../../core/index.js";
+import { RandomSampler } from "../../../hpo/index.js";
+import { LogisticRegression, Table } from "../../../learn/index.js";
+import type { PromotionPolicy } from "../../../registry/index.js";
+import type { Sextant } from "../../../tracking/index.js";
 
 export const MODEL = "churn";
 export const ACTOR = "alice";

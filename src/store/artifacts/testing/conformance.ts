@@ -7,7 +7,7 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { SextantError } from "../../../core/errors.js";
+import type { SextantError } from "../../../core/index.js";
 import { expectCode } from "../../testing/index.js";
 import type { ArtifactStore, FsArtifactStore } from "../index.js";
 

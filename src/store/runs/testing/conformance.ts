@@ -4,8 +4,8 @@
  * store/testing/backends.ts; conformance.test.ts runs it on all of them).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { SextantError } from "../../../core/errors.js";
-import { Rng } from "../../../core/rng.js";
+import type { SextantError } from "../../../core/index.js";
+import { Rng } from "../../../core/index.js";
 import type { Store } from "../../contract.js";
 import { expectCode, type StoreFactory, T0 } from "../../testing/index.js";
 import { CHUNK_POINTS, type MetricSeriesInput, type Run } from "../index.js";

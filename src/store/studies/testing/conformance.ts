@@ -4,8 +4,8 @@
  * The rules are those of ../contract.ts.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SextantError } from "../../../core/errors.js";
-import { expectCode } from "../../testing/index.js";
+import { SextantError } from "../../../core/index.js";
+import { expectCode, T0 } from "../../testing/index.js";
 import type { DistributionJSON, FrozenTrial, StudyStorage, StudySummary } from "../index.js";
 
 export interface StudyStorageFactory {
@@ -13,7 +13,6 @@ export interface StudyStorageFactory {
   open(): Promise<{ storage: StudyStorage; close(): Promise<void> }>;
 }
 
-const T0 = 1_700_000_000_000;
 /** A run id as the tracking store makes them: 32 lowercase hex digits. */
 const RUN = (n: number) => n.toString(16).padStart(32, "0");
 const FLOAT: DistributionJSON & { type: "float" } = {
@@ -23,7 +22,7 @@ const FLOAT: DistributionJSON & { type: "float" } = {
   log: false,
   step: null,
 };
-const INT: DistributionJSON = { type: "int", low: 1, high: 9, log: false, step: 2 };
+const INT: DistributionJSON & { type: "int" } = { type: "int", low: 1, high: 9, log: false, step: 2 };
 const CAT: DistributionJSON = { type: "categorical", choices: ["a", 2, true, null] };
 
 export function studyStorageConformance(name: string, factory: StudyStorageFactory): void {
@@ -128,7 +127,10 @@ export function studyStorageConformance(name: string, factory: StudyStorageFacto
       await expectCode(storage.getTrials("999999"), "STUDY_NOT_FOUND");
       await expectCode(storage.getTrial("999999"), "TRIAL_NOT_FOUND");
       await expectCode(storage.setTrialState("999999", "FAIL", null, T0), "TRIAL_NOT_FOUND");
-      await expectCode(storage.setTrialParam("999999", "x", 0.5, FLOAT), "TRIAL_NOT_FOUND");
+      await expectCode(
+        storage.setTrialParams("999999", [{ name: "x", value: 0.5, distribution: FLOAT }]),
+        "TRIAL_NOT_FOUND",
+      );
     });
 
     // ---------------------------------------------------------------- trials
@@ -203,18 +205,67 @@ export function studyStorageConformance(name: string, factory: StudyStorageFacto
 
     it("sets params once per distribution; another distribution is INVALID_ARGUMENT and changes nothing", async () => {
       const t = await storage.createTrial(study.studyId, {}, T0);
-      await storage.setTrialParam(t.trialId, "x", 0.5, FLOAT);
-      await storage.setTrialParam(t.trialId, "n", 7, INT);
-      await storage.setTrialParam(t.trialId, "c", 3, CAT);
-      await storage.setTrialParam(t.trialId, "x", 0.5, FLOAT); // the same again is fine
+      await storage.setTrialParams(t.trialId, [{ name: "x", value: 0.5, distribution: FLOAT }]);
+      await storage.setTrialParams(t.trialId, [{ name: "n", value: 7, distribution: INT }]);
+      await storage.setTrialParams(t.trialId, [{ name: "c", value: 3, distribution: CAT }]);
+      await storage.setTrialParams(t.trialId, [{ name: "x", value: 0.5, distribution: FLOAT }]); // the same again is fine
       const { cursor } = await storage.getTrials(study.studyId);
-      await expectCode(storage.setTrialParam(t.trialId, "x", 0.5, { ...FLOAT, high: 2 }), "INVALID_ARGUMENT");
-      await expectCode(storage.setTrialParam(t.trialId, "y", Number.NaN, FLOAT), "INVALID_ARGUMENT");
-      await expectCode(storage.setTrialParam(t.trialId, "", 1, FLOAT), "INVALID_ARGUMENT");
+      await expectCode(
+        storage.setTrialParams(t.trialId, [{ name: "x", value: 0.5, distribution: { ...FLOAT, high: 2 } }]),
+        "INVALID_ARGUMENT",
+      );
+      await expectCode(
+        storage.setTrialParams(t.trialId, [{ name: "y", value: Number.NaN, distribution: FLOAT }]),
+        "INVALID_ARGUMENT",
+      );
+      await expectCode(
+        storage.setTrialParams(t.trialId, [{ name: "", value: 1, distribution: FLOAT }]),
+        "INVALID_ARGUMENT",
+      );
       const after = await storage.getTrials(study.studyId, { since: cursor });
       expect(after).toEqual({ trials: [], cursor });
       const got = await storage.getTrial(t.trialId);
       expect(got.params).toEqual({ x: 0.5, n: 7, c: 3 });
+      expect(got.distributions).toEqual({ x: FLOAT, n: INT, c: CAT });
+    });
+
+    it("sets a batch of params all or none; a name given twice in a batch is INVALID_ARGUMENT", async () => {
+      const t = await storage.createTrial(study.studyId, {}, T0);
+      await storage.setTrialParams(t.trialId, [
+        { name: "x", value: 0.25, distribution: FLOAT },
+        { name: "n", value: 3, distribution: INT },
+      ]);
+      const { cursor } = await storage.getTrials(study.studyId);
+      // one bad param in the batch: none of it is written, the good one included
+      await expectCode(
+        storage.setTrialParams(t.trialId, [
+          { name: "c", value: 1, distribution: CAT },
+          { name: "n", value: 3, distribution: { ...INT, high: 11 } },
+        ]),
+        "INVALID_ARGUMENT",
+      );
+      await expectCode(
+        storage.setTrialParams(t.trialId, [
+          { name: "c", value: 1, distribution: CAT },
+          { name: "c", value: 2, distribution: CAT },
+        ]),
+        "INVALID_ARGUMENT",
+      );
+      await expectCode(
+        storage.setTrialParams(t.trialId, [
+          { name: "c", value: 1, distribution: CAT },
+          { name: "d", value: 1, distribution: { type: "float", low: 2, high: 1, log: false, step: null } },
+        ]),
+        "INVALID_ARGUMENT",
+      );
+      expect(await storage.getTrials(study.studyId, { since: cursor })).toEqual({ trials: [], cursor });
+      await storage.setTrialParams(t.trialId, []); // nothing to write is fine
+      await storage.setTrialParams(t.trialId, [
+        { name: "x", value: 0.25, distribution: FLOAT },
+        { name: "c", value: 0, distribution: CAT },
+      ]);
+      const got = await storage.getTrial(t.trialId);
+      expect(got.params).toEqual({ x: 0.25, n: 3, c: 0 });
       expect(got.distributions).toEqual({ x: FLOAT, n: INT, c: CAT });
     });
 
@@ -241,7 +292,10 @@ export function studyStorageConformance(name: string, factory: StudyStorageFacto
       expect(got).toMatchObject({ state: "COMPLETE", values: [winner], endTime: T0 + 10 });
       // a finished trial is immutable
       expect(await storage.setTrialState(t.trialId, "FAIL", null, T0 + 99)).toBe(false);
-      await expectCode(storage.setTrialParam(t.trialId, "x", 0.5, FLOAT), "INVALID_STATE");
+      await expectCode(
+        storage.setTrialParams(t.trialId, [{ name: "x", value: 0.5, distribution: FLOAT }]),
+        "INVALID_STATE",
+      );
       await expectCode(storage.setTrialIntermediate(t.trialId, 0, [1]), "INVALID_STATE");
       await expectCode(storage.setTrialAttr(t.trialId, "user", "k", 1), "INVALID_STATE");
       expect(await storage.getTrial(t.trialId)).toEqual(got);
@@ -351,6 +405,73 @@ export function studyStorageConformance(name: string, factory: StudyStorageFacto
       expect(sweeps.flat().map((t) => t.number)).toEqual([1]);
     });
 
+    it("askTrial claims the oldest WAITING trial, else creates one, and answers what changed since", async () => {
+      const waiting = await storage.createTrial(
+        study.studyId,
+        { state: "WAITING", systemAttrs: { fixed_params: { x: 0.5 } } },
+        T0,
+      );
+      const first = await storage.askTrial(study.studyId, {}, T0 + 10);
+      expect(first.trial).toMatchObject({
+        number: 0,
+        trialId: waiting.trialId,
+        state: "RUNNING",
+        startTime: T0 + 10,
+      });
+      expect(first.failed).toEqual([]);
+      expect(first.trials.map((t) => [t.number, t.state])).toEqual([[0, "RUNNING"]]);
+      const second = await storage.askTrial(study.studyId, { since: first.cursor }, T0 + 20);
+      expect(second.trial).toMatchObject({
+        number: 1,
+        state: "RUNNING",
+        startTime: T0 + 20,
+        heartbeatAt: T0 + 20,
+      });
+      // only what changed after the cursor: the new trial, not the claimed one
+      expect(second.trials.map((t) => t.number)).toEqual([1]);
+      expect(second.cursor).toBeGreaterThan(first.cursor);
+      const all = await storage.getTrials(study.studyId);
+      expect(all.cursor).toBe(second.cursor);
+      expect(all.trials.map((t) => t.number)).toEqual([0, 1]);
+    });
+
+    it("askTrial refreshes the live trials' heartbeats, then fails the stale ones, and says which", async () => {
+      const mine = (await storage.askTrial(study.studyId, {}, T0)).trial;
+      const lost = (await storage.askTrial(study.studyId, {}, T0)).trial;
+      const r = await storage.askTrial(
+        study.studyId,
+        { alive: [mine.trialId], staleBefore: T0 + 4000 },
+        T0 + 6000,
+      );
+      expect(r.failed.map((t) => [t.number, t.state, t.endTime])).toEqual([[1, "FAIL", T0 + 6000]]);
+      expect(r.failed[0]!.trialId).toBe(lost.trialId);
+      expect(r.trial.number).toBe(2);
+      const states = (await storage.getTrials(study.studyId)).trials.map((t) => [t.number, t.state]);
+      expect(states).toEqual([
+        [0, "RUNNING"],
+        [1, "FAIL"],
+        [2, "RUNNING"],
+      ]);
+      expect((await storage.getTrial(mine.trialId)).heartbeatAt).toBe(T0 + 6000);
+      await expectCode(storage.askTrial("999999", {}, T0), "STUDY_NOT_FOUND");
+    });
+
+    it("askTrial retried with its request id returns the trial the first attempt made or claimed", async () => {
+      const made = await storage.askTrial(study.studyId, { requestId: "ask-1" }, T0);
+      const again = await storage.askTrial(study.studyId, { requestId: "ask-1" }, T0 + 1);
+      expect(again.trial.trialId).toBe(made.trial.trialId);
+      await storage.createTrial(study.studyId, { state: "WAITING" }, T0);
+      const claimed = await storage.askTrial(study.studyId, { requestId: "ask-2" }, T0 + 2);
+      const claimedAgain = await storage.askTrial(study.studyId, { requestId: "ask-2" }, T0 + 3);
+      expect(claimedAgain.trial.trialId).toBe(claimed.trial.trialId);
+      expect((await storage.getTrials(study.studyId)).trials.map((t) => t.number)).toEqual([0, 1]);
+      // concurrent asks get distinct trials
+      const asks = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => storage.askTrial(study.studyId, { requestId: `c-${i}` }, T0 + 9)),
+      );
+      expect(new Set(asks.map((a) => a.trial.number)).size).toBe(6);
+    });
+
     it("getTrials({ since }) returns exactly the trials changed after the cursor", async () => {
       const first = await storage.getTrials(study.studyId);
       expect(first.trials).toEqual([]);
@@ -364,7 +485,7 @@ export function studyStorageConformance(name: string, factory: StudyStorageFacto
         trials: [],
         cursor: c1.cursor,
       });
-      await storage.setTrialParam(b.trialId, "x", 0.5, FLOAT);
+      await storage.setTrialParams(b.trialId, [{ name: "x", value: 0.5, distribution: FLOAT }]);
       const c2 = await storage.getTrials(study.studyId, { since: c1.cursor });
       expect(c2.trials.map((t) => [t.number, t.params])).toEqual([[1, { x: 0.5 }]]);
       // heartbeats are not changes
@@ -394,7 +515,7 @@ export function studyStorageConformance(name: string, factory: StudyStorageFacto
       await sync();
       const writers = Array.from({ length: 6 }, async (_, i) => {
         const t = await storage.createTrial(study.studyId, {}, T0);
-        await storage.setTrialParam(t.trialId, "x", i / 10, FLOAT);
+        await storage.setTrialParams(t.trialId, [{ name: "x", value: i / 10, distribution: FLOAT }]);
         await sync();
         await storage.setTrialState(t.trialId, "COMPLETE", [i], T0 + i);
       });

@@ -3,9 +3,9 @@
  * contract tests: requests go through `inject`, never a port.
  */
 import type { FastifyInstance } from "fastify";
-import { ManualClock } from "../../core/clock.js";
-import { type ArtifactStore, MemoryArtifactStore, SqliteStore } from "../../store/index.js";
-import { buildServer } from "../app.js";
+import { ManualClock } from "../../../core/index.js";
+import { type ArtifactStore, MemoryArtifactStore, SqliteStore } from "../../../store/index.js";
+import { buildServer } from "../../app.js";
 
 /** The harness clock's start: runs created "now" stay clear of the 60 s crash sweep. */
 export const T0 = 1_700_000_000_000;

@@ -21,7 +21,7 @@
  * steps it used against the no-pruning budget and the best final value it kept.
  * test/oracles/hpo_learning_curves.py runs Optuna's pruners on the same curves.
  */
-import { Rng } from "../../core/rng.js";
+import { Rng } from "../../core/index.js";
 import type { Pruner, Sampler } from "../sampler.js";
 import { createStudy } from "../study.js";
 import { TrialPruned } from "../trial.js";

@@ -1,0 +1,2 @@
+export * from "./chi2.js";
+export * from "./normal.fixture.js";

@@ -1,0 +1,2 @@
+export * from "./parzen-estimator.js";
+export * from "./sampler.js";
