@@ -18,11 +18,13 @@
  *    Optuna's TPE on its RDB storage over the same PostgreSQL (a schema of its own) when Debian's
  *    python3-psycopg2 is installed, else over a temporary SQLite file (`optuna.storage` says which).
  * On one machine the clients, both servers and PostgreSQL share its cores: two servers can only
- * gain what one server process leaves idle. Options also: --sections ingest,search,tpe
+ * gain what one server process leaves idle, so each phase reports `cpuBusy`, the share of the
+ * machine's cores busy while it ran (1: all of them). Options also: --sections ingest,search,tpe
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { HttpStore, PostgresStore } from "../src/store/index.js";
 import { median, runOptuna, sextantOverhead, summarize } from "./hpo.js";
 import { sdkIngest } from "./http-ingest.js";
@@ -34,6 +36,21 @@ const PG = process.env.SEXTANT_TEST_PG ?? "postgres://postgres@127.0.0.1:5432/te
 const SECTIONS = ["ingest", "search", "tpe"] as const;
 
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** The machine's CPU time so far (all cores, /proc/stat ticks): busy and in all. */
+function cpuTicks(): { busy: number; total: number } {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((x, y) => x + y, 0);
+  return { busy: total - f[3]! - (f[4] ?? 0), total };
+}
+
+/** `fn`'s answer and the share of the machine's cores that were busy while it ran (1 = all of them). */
+async function withCpu<T>(fn: () => Promise<T>): Promise<{ value: T; cpuBusy: number }> {
+  const c0 = cpuTicks();
+  const value = await fn();
+  const c1 = cpuTicks();
+  return { value, cpuBusy: round((c1.busy - c0.busy) / Math.max(1, c1.total - c0.total), 3) };
+}
 
 /** Every client at once, client i through `urls[i % urls.length]`; points/s over the wall time. */
 async function ingestRound(
@@ -57,24 +74,30 @@ async function ingest(one: string[], two: string[], a: Record<string, string>) {
   const keys = Number(a.keys ?? 20);
   const steps = Number(a.steps ?? 5000);
   const rounds = Number(a.rounds ?? 3);
-  const oneServer: number[] = [];
-  const twoServers: number[] = [];
+  const oneServer: Array<{ value: number; cpuBusy: number }> = [];
+  const twoServers: Array<{ value: number; cpuBusy: number }> = [];
   progress("ingest: warming up both servers");
   await ingestRound(two, clients, 1, keys, 1000);
   for (let r = 0; r < rounds; r++) {
     progress(`ingest round ${r + 1}/${rounds}: ${clients} clients through one server`);
-    oneServer.push(await ingestRound(one, clients, runs, keys, steps));
+    oneServer.push(await withCpu(() => ingestRound(one, clients, runs, keys, steps)));
     progress(`ingest round ${r + 1}/${rounds}: ${clients} clients split between two servers`);
-    twoServers.push(await ingestRound(two, clients, runs, keys, steps));
+    twoServers.push(await withCpu(() => ingestRound(two, clients, runs, keys, steps)));
   }
-  const m1 = median(oneServer);
-  const m2 = median(twoServers);
+  const summary = (rs: typeof oneServer) => ({
+    pointsPerSec: Math.round(median(rs.map((r) => r.value))),
+    rounds: rs.map((r) => r.value),
+    cpuBusy: median(rs.map((r) => r.cpuBusy)),
+  });
+  const s1 = summary(oneServer);
+  const s2 = summary(twoServers);
   return {
     clients,
     pointsPerRound: clients * runs * keys * steps,
-    oneServer: { pointsPerSec: Math.round(m1), rounds: oneServer },
-    twoServers: { pointsPerSec: Math.round(m2), rounds: twoServers },
-    ratio: round(m2 / m1, 3),
+    cores: availableParallelism(),
+    oneServer: s1,
+    twoServers: s2,
+    ratio: round(s2.pointsPerSec / s1.pointsPerSec, 3),
   };
 }
 
@@ -130,9 +153,11 @@ async function search(one: string[], two: string[], schema: string, a: Record<st
   }
   direct.sort((x, y) => x - y);
   progress(`search: ${queries} queries from ${concurrency} clients through one server`);
-  const oneServer = await searchLoad(one, experimentId, queries, concurrency);
+  const a1 = await withCpu(() => searchLoad(one, experimentId, queries, concurrency));
+  const oneServer = { ...a1.value, cpuBusy: a1.cpuBusy };
   progress(`search: ${queries} queries from ${concurrency} clients split between two servers`);
-  const twoServers = await searchLoad(two, experimentId, queries, concurrency);
+  const a2 = await withCpu(() => searchLoad(two, experimentId, queries, concurrency));
+  const twoServers = { ...a2.value, cpuBusy: a2.cpuBusy };
   return {
     runs,
     queries,
