@@ -182,7 +182,7 @@ interface PyJob {
   result: Promise<unknown>;
 }
 
-function runOptuna(args: string[]): PyJob {
+export function runOptuna(args: string[]): PyJob {
   const proc = spawn(PY, [OPTUNA_SCRIPT, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout!.on("data", (d: Buffer) => {
@@ -330,14 +330,14 @@ function windowMean(ms: readonly number[], from: number, to: number): number {
   return mean(ms.slice(from - 1, to));
 }
 
-interface Timings {
+export interface Timings {
   /** Wall-clock ms of each trial. */
   wall: number[];
   /** CPU ms of each trial (this process, all threads): less sensitive to other jobs on the machine. */
   cpu: number[];
 }
 
-async function sextantOverhead(storage: StudyStorage | undefined, nTrials: number): Promise<Timings> {
+export async function sextantOverhead(storage: StudyStorage | undefined, nTrials: number): Promise<Timings> {
   const study = await createStudy({
     sampler: new TpeSampler({ seed: 0 }),
     ...(storage ? { storage } : {}),
@@ -359,7 +359,7 @@ async function sextantOverhead(storage: StudyStorage | undefined, nTrials: numbe
 }
 
 /** Mean wall ms, median wall ms and mean CPU ms over trials from … to (1-based, inclusive). */
-function summarize(t: Timings, from: number, to: number) {
+export function summarize(t: Timings, from: number, to: number) {
   return {
     mean: round(windowMean(t.wall, from, to)),
     median: round(median(t.wall.slice(from - 1, to))),

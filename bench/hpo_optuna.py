@@ -1,4 +1,5 @@
-"""Optuna's side of `npm run bench -- hpo` (bench/hpo.ts runs it in the same run and compares).
+"""Optuna's side of `npm run bench -- hpo` and `-- team` (bench/hpo.ts and bench/team.ts run it in
+the same run and compare).
 
 Runs Optuna 3.1 on the same problems as Sextant: the benchmark functions of
 src/hpo/samplers/testing/functions.ts (defined again here, identically), the sampler overhead on
@@ -7,7 +8,7 @@ a JSON file, so both libraries see the very same curves), and two workers on a s
 objective. Prints one JSON object on stdout, progress on stderr.
 
     /usr/bin/python3 bench/hpo_optuna.py quality --seeds 20 --trials 100 [--seed-offset K] [--samplers tpe,tpe_mv,random] [--functions a,b]
-    /usr/bin/python3 bench/hpo_optuna.py overhead --trials 1000 [--storage memory|sqlite]
+    /usr/bin/python3 bench/hpo_optuna.py overhead --trials 1000 [--storage memory|sqlite|postgres [--pg URL]]
     /usr/bin/python3 bench/hpo_optuna.py pruning --curves FILE.json [--curves FILE2.json ...]
     /usr/bin/python3 bench/hpo_optuna.py parallel --trials 40 (--sleep-ms 20 | --busy-ms 50)
 """
@@ -152,13 +153,40 @@ def overhead_value(t):
     return (a - 1) ** 2 + (math.log10(b) + 2) ** 2 + ((c - 30) / 10) ** 2 + (math.log2(d) - 5) ** 2 + (e != "y")
 
 
+def postgres_storage(url):
+    """Optuna's RDB storage in a fresh schema of the PostgreSQL database at `url` (psycopg2); the
+    schema and a function that drops it."""
+    import uuid
+
+    import psycopg2
+
+    url = url.replace("postgres://", "postgresql://", 1).split("?")[0]
+    schema = f"sx_bench_optuna_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(url)
+    admin.autocommit = True
+    admin.cursor().execute(f"CREATE SCHEMA {schema}")
+    storage = optuna.storages.RDBStorage(
+        url, engine_kwargs={"connect_args": {"options": f"-csearch_path={schema}"}}
+    )
+
+    def drop():
+        storage.engine.dispose()
+        admin.cursor().execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()
+
+    return storage, drop
+
+
 def overhead(args):
     """ms per trial (wall and CPU) of ask + 5 suggests + tell, for every trial."""
     tmp = None
     storage = None
+    drop = None
     if args.storage == "sqlite":
         tmp = tempfile.mkdtemp(prefix="sx-bench-optuna-")
         storage = optuna.storages.RDBStorage(f"sqlite:///{os.path.join(tmp, 'optuna.db')}")
+    elif args.storage == "postgres":
+        storage, drop = postgres_storage(args.pg)
     study = optuna.create_study(storage=storage, sampler=optuna.samplers.TPESampler(seed=0))
     per_trial = []
     cpu = []
@@ -172,6 +200,8 @@ def overhead(args):
         cpu.append((time.process_time() - c0) * 1000)
         if (i + 1) % 100 == 0:
             log(f"overhead ({args.storage}) {i + 1}/{args.trials}")
+    if drop:
+        drop()
     return {"storage": args.storage, "ms_per_trial": per_trial, "cpu_ms_per_trial": cpu}
 
 
@@ -260,7 +290,8 @@ def main():
     p.add_argument("--trials", type=int, default=100)
     p.add_argument("--samplers", default="tpe,tpe_mv,random")
     p.add_argument("--functions", default="")
-    p.add_argument("--storage", choices=["memory", "sqlite"], default="memory")
+    p.add_argument("--storage", choices=["memory", "sqlite", "postgres"], default="memory")
+    p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/test")
     p.add_argument("--curves", action="append", default=[])
     p.add_argument("--sleep-ms", type=float, default=20)
     p.add_argument("--busy-ms", type=float, default=0)

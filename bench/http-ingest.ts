@@ -12,7 +12,8 @@ import { Sextant } from "../src/index.js";
 import { sampler, startBenchServer } from "./server-proc.js";
 import { ms, now, parseArgs, progress, tempDir } from "./util.js";
 
-async function sdkIngest(
+/** One SDK client logging `runs` runs of `keys` keys × `steps` steps through the server at `url`. */
+export async function sdkIngest(
   url: string,
   runs: number,
   keys: number,

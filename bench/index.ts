@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<unkn
   learn: () => import("./learn.js"),
   hpo: () => import("./hpo.js"),
   bootstrap: () => import("./bootstrap.js"),
+  team: () => import("./team.js"),
 };
 
 const [name, ...args] = process.argv.slice(2);

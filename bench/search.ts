@@ -19,7 +19,8 @@ const MODELS = ["rf", "gbdt", "logreg", "svm"];
 const PG = process.env.SEXTANT_TEST_PG ?? "postgres://postgres@127.0.0.1:5432/test";
 const T0 = 1_700_000_000_000;
 
-async function populate(store: Store, runs: number, concurrency: number): Promise<string> {
+/** `runs` runs (10 params, 5 metrics, 3 tags each) in the experiment "bench-search"; returns its id. */
+export async function populate(store: Store, runs: number, concurrency: number): Promise<string> {
   const exp = await store.runs.createExperiment({ name: "bench-search" }, T0);
   const rng = new Rng(7);
   let next = 0;
@@ -55,20 +56,33 @@ async function populate(store: Store, runs: number, concurrency: number): Promis
   return exp.experimentId;
 }
 
+/** The queries measured, each with maxResults 100. */
+export const QUERIES: Record<string, { filter: string; orderBy: string[] }> = {
+  filterOrderBySameMetric: {
+    filter: "metrics.f1 > 0.5 and params.model = 'rf'",
+    orderBy: ["metrics.f1 DESC"],
+  },
+  filterOrderByOtherMetric: {
+    filter: "metrics.f1 > 0.5 and params.model = 'rf'",
+    orderBy: ["metrics.auc DESC"],
+  },
+  noFilterOrderByMetric: { filter: "", orderBy: ["metrics.loss ASC"] },
+};
+
+/**
+ * A long-lived database has planner statistics (autovacuum analyzes); a freshly filled one does
+ * not until it is analyzed.
+ */
+export async function analyzeSearchTables(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG });
+  await client.connect();
+  await client.query(`ANALYZE ${schema}.runs, ${schema}.params, ${schema}.tags, ${schema}.metric_summary`);
+  await client.end();
+}
+
 async function measure(store: Store, experimentId: string, reps: number) {
-  const queries: Record<string, { filter: string; orderBy: string[] }> = {
-    filterOrderBySameMetric: {
-      filter: "metrics.f1 > 0.5 and params.model = 'rf'",
-      orderBy: ["metrics.f1 DESC"],
-    },
-    filterOrderByOtherMetric: {
-      filter: "metrics.f1 > 0.5 and params.model = 'rf'",
-      orderBy: ["metrics.auc DESC"],
-    },
-    noFilterOrderByMetric: { filter: "", orderBy: ["metrics.loss ASC"] },
-  };
   const out: Record<string, { p50: number; p95: number; results: number }> = {};
-  for (const [name, q] of Object.entries(queries)) {
+  for (const [name, q] of Object.entries(QUERIES)) {
     const times: number[] = [];
     let results = 0;
     for (let i = 0; i < reps + 3; i++) {
@@ -123,14 +137,7 @@ async function openPrepared(
   store = await PostgresStore.open(uri);
   progress(`postgres: generating ${runs} runs`);
   const exp = await populate(store, runs, 8);
-  // A long-lived database has planner statistics (autovacuum analyzes); a freshly filled one
-  // does not until it is analyzed.
-  const client = new pg.Client({ connectionString: PG });
-  await client.connect();
-  await client.query(
-    `ANALYZE sx_bench_search_${runs}.runs, sx_bench_search_${runs}.params, sx_bench_search_${runs}.tags, sx_bench_search_${runs}.metric_summary`,
-  );
-  await client.end();
+  await analyzeSearchTables(`sx_bench_search_${runs}`);
   return { store, exp };
 }
 

@@ -59,7 +59,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .version(packageVersion(), "-V, --version", "print the version of sextant-ml")
     .option(
       "--uri <uri>",
-      "store to use (directory, file:, :memory:, postgres://); default $SEXTANT_TRACKING_URI or ./.sextant",
+      "store to use (directory, file:, :memory:, postgres://, http(s)://server, several servers comma-separated); default $SEXTANT_TRACKING_URI or ./.sextant",
     )
     .exitOverride()
     .configureOutput({

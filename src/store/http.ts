@@ -18,17 +18,18 @@ export class HttpStore implements Store {
   readonly evaluations: HttpEvaluationStore;
   readonly tokens: HttpTokenStore;
 
-  constructor(baseUrl: string, options: HttpStoreOptions = {}) {
-    this.client = new HttpClient(baseUrl, options);
+  /** `servers`: one server's URL, several comma-separated, or a list (see HttpClient). */
+  constructor(servers: string | readonly string[], options: HttpStoreOptions = {}) {
+    this.client = new HttpClient(servers, options);
     this.runs = new HttpRunStore(this.client);
     this.studies = new HttpStudyStorage(this.client);
     this.evaluations = new HttpEvaluationStore(this.client);
     this.tokens = new HttpTokenStore(this.client);
   }
 
-  /** Whether the server answers at all (a short probe of /health). */
-  static reachable(baseUrl: string, options: HttpStoreOptions = {}): Promise<boolean> {
-    return reachable(baseUrl, options);
+  /** Whether any of the servers a URI names answers at all (a short probe of /health). */
+  static reachable(uri: string, options: HttpStoreOptions = {}): Promise<boolean> {
+    return reachable(uri, options);
   }
 
   async close(): Promise<void> {

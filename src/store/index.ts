@@ -19,7 +19,7 @@ export {
   resolveTrackingUri,
 } from "./open.js";
 export * from "./registry/index.js";
-export { HttpClient, type HttpStoreOptions, type RequestOptions } from "./remote/index.js";
+export { HttpClient, type HttpStoreOptions, type RequestOptions, serverUrls } from "./remote/index.js";
 export * from "./runs/index.js";
 export * from "./search/index.js";
 export {

@@ -6,6 +6,10 @@
  *   postgres://…            → PostgreSQL; artifacts at `artifactsUri` ($SEXTANT_ARTIFACTS_URI, else ./.sextant/artifacts)
  *   http(s)://host:port     → a Sextant server (artifacts go through it); with `mode` "auto" (the
  *                             default) writes fall back to an offline spool while it is unreachable
+ *   http://a:5000,http://b:5000
+ *                           → several servers of one store: requests go to one, and move on to the
+ *                             next when it fails (see HttpClient); the spool takes writes only
+ *                             while every one of them stays unreachable
  *
  * An artifacts URI is a directory path, file:PATH, memory: or s3://bucket/prefix (an S3 bucket, or
  * any S3-protocol server at `s3Endpoint`; see S3ArtifactStore for the AWS_* variables it reads).
@@ -32,7 +36,7 @@ export type RemoteMode = "auto" | "online" | "offline";
 export interface OpenStoreOptions {
   /** Memory settings for an embedded SQLite store (see SqliteStoreOptions). */
   sqlite?: { cacheMb?: number; mmapMb?: number };
-  /** For http(s) URIs: "auto" spools while the server is unreachable, "online" fails instead, "offline" always spools. */
+  /** For http(s) URIs: "auto" spools while the servers are unreachable, "online" fails instead, "offline" always spools. */
   mode?: RemoteMode;
   /** API token for http(s) URIs (default $SEXTANT_TRACKING_TOKEN). */
   token?: string;
@@ -40,8 +44,9 @@ export interface OpenStoreOptions {
   spoolDir?: string;
   /** Called when writes start going to the spool. */
   onOffline?: (spoolFile: string, cause: unknown) => void;
-  /** How long an unreachable server is retried before a write gives up or spools (default 30 s). */
+  /** How long unreachable servers are retried before a write gives up or spools (default 30 s). */
   retryForMs?: number;
+  /** The tracking URI (see above; default $SEXTANT_TRACKING_URI, else ./.sextant). */
   uri?: string;
   artifactsUri?: string;
   /** The S3-protocol server for an s3:// artifacts URI (default $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, else AWS). */

@@ -69,17 +69,19 @@ export interface CaptureOptions {
 
 export interface OpenOptions {
   /**
-   * Store URI: a directory (embedded), `file:`, `:memory:`, `postgres://`, or a server's
-   * `http(s)://host:port`. Default $SEXTANT_TRACKING_URI, else ./.sextant.
+   * Store URI: a directory (embedded), `file:`, `:memory:`, `postgres://`, a server's
+   * `http(s)://host:port`, or several servers of one store separated by commas
+   * (`http://a:5000,http://b:5000`: requests move on to the next when one fails). Default
+   * $SEXTANT_TRACKING_URI, else ./.sextant.
    */
   uri?: string;
-  /** For a server URI: "auto" (default) spools writes while it is unreachable, "online" fails, "offline" always spools. */
+  /** For a server URI: "auto" (default) spools writes while every server is unreachable, "online" fails, "offline" always spools. */
   mode?: RemoteMode;
   /** API token for a server (default $SEXTANT_TRACKING_TOKEN). */
   token?: string;
   /** Where offline writes wait for `sextant sync` (default ./.sextant/spool). */
   spoolDir?: string;
-  /** How long an unreachable server is retried before a write spools (mode "auto") or fails (default 30 s). */
+  /** How long unreachable servers are retried before a write spools (mode "auto") or fails (default 30 s). */
   retryForMs?: number;
   /** Where artifact blobs go for a PostgreSQL store (a directory); default $SEXTANT_ARTIFACTS_URI, else ./.sextant/artifacts. */
   artifactsUri?: string;

@@ -18,12 +18,15 @@ import {
 
 /** Artifact blobs kept by the server: uploaded under their hash, verified on the way down. */
 export class HttpArtifactStore implements ArtifactStore {
-  readonly uri: string;
   readonly #client: HttpClient;
 
   constructor(client: HttpClient) {
     this.#client = client;
-    this.uri = `${client.baseUrl}/api/v1/blobs`;
+  }
+
+  /** The blob routes of the server requests go to now. */
+  get uri(): string {
+    return `${this.#client.baseUrl}/api/v1/blobs`;
   }
 
   async put(data: Uint8Array | string): Promise<BlobRef> {

@@ -4,7 +4,11 @@
  * retries), and from then on to an offline spool, in order, for `sextant sync` to deliver later.
  * Reads always ask the server. Studies and tokens need the server itself (a study is shared work,
  * a token an admin's change): they go to it directly.
+ *
+ * A write is given its run id or idempotency key here, before either path sees it, so one that
+ * reached the server before it went away is not applied a second time when the spool is synced.
  */
+import { randomUUID } from "node:crypto";
 import { newRunId, SextantError } from "../../core/index.js";
 import type { ArtifactStore, BlobRef, BlobStream, PutStreamOptions } from "../artifacts/index.js";
 import type { Store } from "../contract.js";
@@ -133,7 +137,8 @@ class FailoverRunStore implements RunStore {
   }
 
   async createRun(input: CreateRunInput): Promise<RunInfo> {
-    return this.#s.remember(await this.#s.write((s) => s.runs.createRun(input)));
+    const withId = { ...input, runId: input.runId ?? newRunId() };
+    return this.#s.remember(await this.#s.write((s) => s.runs.createRun(withId)));
   }
 
   getRun(runId: string): Promise<Run> {
@@ -157,7 +162,8 @@ class FailoverRunStore implements RunStore {
   }
 
   logBatch(runId: string, batch: LogBatchInput): Promise<void> {
-    return this.#s.write((s) => s.runs.logBatch(runId, batch));
+    const keyed = { ...batch, idempotencyKey: batch.idempotencyKey ?? randomUUID() };
+    return this.#s.write((s) => s.runs.logBatch(runId, keyed));
   }
 
   deleteTag(runId: string, key: string): Promise<void> {
@@ -205,7 +211,6 @@ class FailoverEvaluationStore implements EvaluationStore {
   }
 
   create(input: CreateEvaluationInput): Promise<EvaluationRecord> {
-    // one id for both paths: a record the server got before it went away is not spooled twice
     const withId = { ...input, evaluationId: input.evaluationId ?? newRunId() };
     return this.#s.write((s) => s.evaluations.create(withId));
   }

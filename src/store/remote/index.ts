@@ -1,1 +1,7 @@
-export { HttpClient, type HttpStoreOptions, type RequestOptions, reachable } from "./client.js";
+export {
+  HttpClient,
+  type HttpStoreOptions,
+  type RequestOptions,
+  reachable,
+  serverUrls,
+} from "./client.js";

@@ -1,7 +1,9 @@
 /**
  * The runs aggregate over a Sextant server's native API (/api/v1): the SDK code is the same as
  * against an embedded store. Runs are created under a client-chosen id and metric batches carry
- * idempotency keys, so the transport's retries never apply a write twice.
+ * idempotency keys, so the transport's retries never apply a write twice; an experiment's creation
+ * and a tag's deletion, which a second delivery would refuse, first look whether the lost attempt
+ * took effect.
  */
 import { randomUUID } from "node:crypto";
 import * as api from "../../api/index.js";
@@ -38,7 +40,15 @@ export class HttpRunStore implements RunStore {
   }
 
   createExperiment(input: CreateExperimentInput, _now: number): Promise<Experiment> {
-    return this.client.request("/experiments", { method: "POST", json: input, shape: api.Experiment });
+    return this.client.request("/experiments", {
+      method: "POST",
+      json: input,
+      shape: api.Experiment,
+      settled: async () => {
+        const made = await this.getExperimentByName(input.name);
+        return made ? { value: made } : null;
+      },
+    });
   }
 
   getExperiment(experimentId: string): Promise<Experiment> {
@@ -151,9 +161,10 @@ export class HttpRunStore implements RunStore {
   }
 
   async deleteTag(runId: string, key: string): Promise<void> {
-    await this.client.request(`/runs/${encodeURIComponent(runId)}/tags/delete`, {
+    await this.client.request<void>(`/runs/${encodeURIComponent(runId)}/tags/delete`, {
       method: "POST",
       json: { key },
+      settled: async () => (key in (await this.getRun(runId)).data.tags ? null : { value: undefined }),
     });
   }
 

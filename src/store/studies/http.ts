@@ -7,7 +7,8 @@
  * disagree still judge staleness by one clock; `failStaleTrials` sends how stale a trial must be
  * (`now - staleBefore`), not an instant. New trials and claims of waiting trials carry a
  * client-chosen request id, so a request retried after a lost response returns the trial the
- * first attempt made instead of making (or claiming) a second one.
+ * first attempt made instead of making (or claiming) a second one. A study's creation, which a
+ * second delivery would refuse, first looks whether the lost attempt made it.
  */
 import { randomUUID } from "node:crypto";
 import * as api from "../../api/index.js";
@@ -40,7 +41,16 @@ export class HttpStudyStorage implements StudyStorage {
   }
 
   createStudy(input: NewStudy, _now: number): Promise<StudySummary> {
-    return this.#client.request("/hpo/studies", { method: "POST", json: input, shape: api.StudySummary });
+    return this.#client.request("/hpo/studies", {
+      method: "POST",
+      json: input,
+      shape: api.StudySummary,
+      settled: async () => {
+        const made = await this.getStudyByName(input.name);
+        const same = made?.directions.join() === input.directions.join();
+        return made && same ? { value: made } : null;
+      },
+    });
   }
 
   async getStudyByName(name: string): Promise<StudySummary | null> {

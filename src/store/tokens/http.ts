@@ -1,6 +1,7 @@
 /**
  * API tokens over a Sextant server's native API (/api/v1/tokens; admin scope). The secret is made
- * on the client and only its hash travels, so the server never sees a token it could leak.
+ * on the client and only its hash travels, so the server never sees a token it could leak; the
+ * id is chosen there too, so a creation retried after a lost response finds the stored token.
  */
 import * as api from "../../api/index.js";
 import type { HttpClient } from "../remote/index.js";
@@ -14,7 +15,12 @@ export class HttpTokenStore implements TokenStore {
   }
 
   async create(token: TokenRecord): Promise<void> {
-    await this.#client.request("/tokens", { method: "POST", json: token });
+    await this.#client.request<void>("/tokens", {
+      method: "POST",
+      json: token,
+      settled: async () =>
+        (await this.get(token.tokenId))?.secretSha256 === token.secretSha256 ? { value: undefined } : null,
+    });
   }
 
   get(tokenId: string): Promise<TokenRecord | null> {
