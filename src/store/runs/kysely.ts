@@ -2,7 +2,7 @@
  * The runs aggregate over SQL, shared by SQLite and PostgreSQL: every query written once with
  * Kysely against the Database (../engine) that supplies the connection and the transactions.
  */
-import { type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
+import { type CompiledQuery, type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
 import { SextantError } from "../../core/errors.js";
 import { sha256 } from "../../core/hash.js";
 import { newRunId } from "../../core/ids.js";
@@ -16,7 +16,15 @@ import {
   validateRunName,
   validateTagValue,
 } from "../../core/validation.js";
-import type { Database, DB, Dialect, MetricSummaryTable, RunsTable, Tx } from "../engine/index.js";
+import type {
+  Database,
+  DB,
+  Dialect,
+  FlightResult,
+  MetricSummaryTable,
+  RunsTable,
+  Tx,
+} from "../engine/index.js";
 import { checkSearchSize, type OrderBy, parseFilter, parseOrderBy } from "../search/index.js";
 import {
   type ArtifactEntry,
@@ -91,6 +99,8 @@ export class KyselyRunStore implements RunStore {
   readonly #pending: PendingBatch[] = [];
   #draining = false;
   readonly #runExperiment = new Map<string, number>();
+  /** The database's one-round-trip transactions, where it has them (PostgreSQL). */
+  readonly #flight: ((statements: readonly CompiledQuery[]) => Promise<FlightResult[]>) | undefined;
   readonly #knownKeys = new Set<string>();
 
   constructor(database: Database, options: KyselyRunStoreOptions = {}) {
@@ -100,6 +110,7 @@ export class KyselyRunStore implements RunStore {
     this.#searchBudget = options.searchBudget ?? SEARCH_BUDGET;
     // SQLite has one writer at a time anyway; PostgreSQL runs concurrent transactions itself.
     this.#groupCommit = database.dialect === "sqlite";
+    this.#flight = database.flight?.bind(database);
   }
 
   /** Runs `fn` in one write transaction: all of it commits or none of it does. */
@@ -158,31 +169,30 @@ export class KyselyRunStore implements RunStore {
 
   async getExperiment(experimentId: string): Promise<Experiment> {
     const id = parseExperimentId(experimentId);
-    const row = await this.#db
-      .selectFrom("experiments")
-      .selectAll()
-      .where("experiment_id", "=", id)
-      .executeTakeFirst();
+    // the experiment and its tags at once (on PostgreSQL, over two pooled connections)
+    const [row, tags] = await Promise.all([
+      this.#db.selectFrom("experiments").selectAll().where("experiment_id", "=", id).executeTakeFirst(),
+      this.#db
+        .selectFrom("experiment_tags")
+        .select(["key", "value"])
+        .where("experiment_id", "=", id)
+        .execute(),
+    ]);
     if (!row) throw experimentNotFound(experimentId);
-    return this.#experimentWithTags(row);
+    return toExperiment(row, tags);
   }
 
   async getExperimentByName(name: string): Promise<Experiment | null> {
-    const row = await this.#db
-      .selectFrom("experiments")
-      .selectAll()
-      .where("name", "=", name)
-      .executeTakeFirst();
-    return row ? this.#experimentWithTags(row) : null;
-  }
-
-  async #experimentWithTags(row: Selectable<DB["experiments"]>): Promise<Experiment> {
-    const tags = await this.#db
-      .selectFrom("experiment_tags")
-      .select(["key", "value"])
-      .where("experiment_id", "=", row.experiment_id)
-      .execute();
-    return toExperiment(row, tags);
+    const [row, tags] = await Promise.all([
+      this.#db.selectFrom("experiments").selectAll().where("name", "=", name).executeTakeFirst(),
+      this.#db
+        .selectFrom("experiment_tags as t")
+        .innerJoin("experiments as e", "e.experiment_id", "t.experiment_id")
+        .select(["t.key", "t.value"])
+        .where("e.name", "=", name)
+        .execute(),
+    ]);
+    return row ? toExperiment(row, tags) : null;
   }
 
   async listExperiments(viewType: ViewType = "active"): Promise<ExperimentSummary[]> {
@@ -317,42 +327,86 @@ export class KyselyRunStore implements RunStore {
       environment: input.environment == null ? null : JSON.stringify(input.environment),
       deleted_time: null,
     };
-    await this.#tx(async (t) => {
-      const exp = await this.#requireExperiment(t, expId, input.experimentId);
-      if (exp.lifecycle_stage !== "active") {
-        throw new SextantError(
-          "INVALID_STATE",
-          `experiment ${input.experimentId} is deleted; restore it to add runs`,
-          {
-            experimentId: input.experimentId,
-          },
-        );
-      }
-      if (input.parentRunId != null) {
-        const parent = await t
-          .selectFrom("runs")
-          .select("run_id")
-          .where("run_id", "=", input.parentRunId)
-          .executeTakeFirst();
-        if (!parent) throw runNotFound(input.parentRunId);
-      }
-      const clash = await t
+    if (!(await this.#createRunFlight(row, tags))) {
+      await this.#tx(async (t) => {
+        await this.#createRunChecked(t, row, tags, input);
+      });
+    }
+    this.#cacheExperiment(runId, expId);
+    return toRunInfo(row);
+  }
+
+  /**
+   * createRun in one round trip where the database pipelines: a guard that fails (dividing by
+   * zero) unless the experiment is active and the parent exists, then the writes; the primary
+   * key refuses a clashing run id. Returns false, having written nothing, when anything was
+   * refused: the checked transaction then says why.
+   */
+  async #createRunFlight(row: RunsTable, tags: Array<{ key: string; value: string }>): Promise<boolean> {
+    if (!this.#flight) return false;
+    const db = this.#db;
+    const parent =
+      row.parent_run_id === null
+        ? sql``
+        : sql` AND EXISTS (SELECT 1 FROM runs WHERE run_id = ${row.parent_run_id})`;
+    const statements: CompiledQuery[] = [
+      sql`SELECT 1 / COUNT(*) AS ok FROM experiments WHERE experiment_id = ${row.experiment_id} AND lifecycle_stage = 'active'${parent}`.compile(
+        db,
+      ),
+      db.insertInto("runs").values(row).compile(),
+    ];
+    const keys = this.#unknownKeys(row.experiment_id, [["tag", tags.map((x) => x.key)]]);
+    for (const q of keyInserts(db, keys.rows)) statements.push(q.compile());
+    for (const q of tagInserts(db, row.run_id, tags, false)) statements.push(q.compile());
+    if (!(await this.#flew(statements))) return false;
+    this.#remember(keys.entries);
+    return true;
+  }
+
+  async #createRunChecked(
+    t: Tx,
+    row: RunsTable,
+    tags: Array<{ key: string; value: string }>,
+    input: CreateRunInput,
+  ): Promise<void> {
+    const { run_id: runId, experiment_id: expId } = row;
+    const exp = await this.#requireExperiment(t, expId, input.experimentId);
+    if (exp.lifecycle_stage !== "active") {
+      throw new SextantError(
+        "INVALID_STATE",
+        `experiment ${input.experimentId} is deleted; restore it to add runs`,
+        {
+          experimentId: input.experimentId,
+        },
+      );
+    }
+    if (input.parentRunId != null) {
+      const parent = await t
         .selectFrom("runs")
         .select("run_id")
-        .where("run_id", "=", runId)
+        .where("run_id", "=", input.parentRunId)
         .executeTakeFirst();
-      if (clash)
-        throw new SextantError("INVALID_ARGUMENT", `a run with id ${runId} already exists`, { runId });
-      await t.insertInto("runs").values(row).execute();
-      await this.#registerKeys(t, expId, [["tag", tags.map((x) => x.key)]]);
-      for (let i = 0; i < tags.length; i += INSERT_ROWS) {
-        await t
-          .insertInto("tags")
-          .values(tags.slice(i, i + INSERT_ROWS).map((x) => ({ run_id: runId, ...x })))
-          .execute();
-      }
-    });
-    return toRunInfo(row);
+      if (!parent) throw runNotFound(input.parentRunId);
+    }
+    const clash = await t.selectFrom("runs").select("run_id").where("run_id", "=", runId).executeTakeFirst();
+    if (clash) throw new SextantError("INVALID_ARGUMENT", `a run with id ${runId} already exists`, { runId });
+    await t.insertInto("runs").values(row).execute();
+    await this.#registerKeys(t, expId, [["tag", tags.map((x) => x.key)]]);
+    for (const q of tagInserts(t, runId, tags, false)) await q.execute();
+  }
+
+  /**
+   * Sends a flight; false when the database refused a statement (a guard, a key or a reference),
+   * in which case nothing was written.
+   */
+  async #flew(statements: CompiledQuery[]): Promise<boolean> {
+    try {
+      await this.#flight!(statements);
+      return true;
+    } catch (e) {
+      if (isRefusal(e)) return false;
+      throw e;
+    }
   }
 
   async getRun(runId: string): Promise<Run> {
@@ -378,15 +432,28 @@ export class KyselyRunStore implements RunStore {
         `endTime must be a non-negative integer, got ${update.endTime}`,
       );
     }
+    const set: Partial<RunsTable> = {};
+    if (update.status !== undefined) {
+      set.status = update.status;
+      set.crashed = 0;
+    }
+    if (update.endTime !== undefined) set.end_time = update.endTime;
+    if (update.runName !== undefined) set.run_name = update.runName;
+    if (this.#flight && Object.keys(set).length > 0) {
+      // one statement where the database pipelines; no row means no active run, said below
+      const [res] = await this.#flight([
+        this.#db
+          .updateTable("runs")
+          .set(set)
+          .where("run_id", "=", runId)
+          .where("lifecycle_stage", "=", "active")
+          .returningAll()
+          .compile(),
+      ]);
+      if (res!.rows.length === 1) return toRunInfo(res!.rows[0] as unknown as RunsTable);
+    }
     return this.#tx(async (t) => {
       await this.#requireActiveRun(t, runId);
-      const set: Partial<RunsTable> = {};
-      if (update.status !== undefined) {
-        set.status = update.status;
-        set.crashed = 0;
-      }
-      if (update.endTime !== undefined) set.end_time = update.endTime;
-      if (update.runName !== undefined) set.run_name = update.runName;
       if (Object.keys(set).length > 0)
         await t.updateTable("runs").set(set).where("run_id", "=", runId).execute();
       const row = await t
@@ -416,13 +483,7 @@ export class KyselyRunStore implements RunStore {
   }
 
   async #beat(t: Tx, runId: string, now: number): Promise<boolean> {
-    const res = await t
-      .updateTable("runs")
-      .set({ heartbeat_at: now, status: "RUNNING", end_time: null, crashed: 0 })
-      .where("run_id", "=", runId)
-      .where("lifecycle_stage", "=", "active")
-      .where((eb) => eb.or([eb("status", "=", "RUNNING"), eb("crashed", "=", 1)]))
-      .executeTakeFirst();
+    const res = await beatQuery(t, runId, now).executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
   }
 
@@ -469,7 +530,17 @@ export class KyselyRunStore implements RunStore {
    * has seen committed are skipped; returns the cache entries to add once the transaction commits.
    */
   async #registerKeys(t: Tx, experimentId: number, groups: Array<[string, string[]]>): Promise<string[]> {
-    const rows: Array<{ experiment_id: number; kind: string; key: string }> = [];
+    const { rows, entries } = this.#unknownKeys(experimentId, groups);
+    for (const q of keyInserts(t, rows)) await q.execute();
+    return entries;
+  }
+
+  /** The keys of `groups` this process has not seen committed for the experiment. */
+  #unknownKeys(
+    experimentId: number,
+    groups: Array<[string, string[]]>,
+  ): { rows: ExperimentKeyRow[]; entries: string[] } {
+    const rows: ExperimentKeyRow[] = [];
     const entries: string[] = [];
     for (const [kind, keys] of groups) {
       for (const key of keys) {
@@ -479,14 +550,7 @@ export class KyselyRunStore implements RunStore {
         rows.push({ experiment_id: experimentId, kind, key });
       }
     }
-    for (let i = 0; i < rows.length; i += INSERT_ROWS) {
-      await t
-        .insertInto("experiment_keys")
-        .values(rows.slice(i, i + INSERT_ROWS))
-        .onConflict((oc) => oc.columns(["experiment_id", "kind", "key"]).doNothing())
-        .execute();
-    }
-    return entries;
+    return { rows, entries };
   }
 
   #remember(entries: string[] | undefined): void {
@@ -532,6 +596,7 @@ export class KyselyRunStore implements RunStore {
     };
     for (const m of prepared.metrics) validateSeries(m);
     if (!this.#groupCommit) {
+      if (await this.#logBatchFlight(prepared)) return;
       await this.#tx((t) => this.#applyBatch(t, prepared));
       this.#remember(prepared.registered);
       return;
@@ -591,6 +656,80 @@ export class KyselyRunStore implements RunStore {
     }
   }
 
+  /**
+   * logBatch in one round trip where the database pipelines (see #createRunFlight): a guard that
+   * fails unless the run is active, then the writes. The params, and the idempotency key, are
+   * inserted as new: one the run already has is refused, and the checked transaction then sorts
+   * out a repeat from a conflict (or acknowledges an applied batch). Metric summaries are merged
+   * in SQL (mergedSummary) and the chunks numbered from the merged count, so nothing is read
+   * first. Returns false, having written nothing, when anything was refused.
+   */
+  async #logBatchFlight(b: PreparedBatch): Promise<boolean> {
+    const experimentId = this.#runExperiment.get(b.runId);
+    if (!this.#flight || experimentId === undefined) return false;
+    const db = this.#db;
+    const { runId, key, params, tags, metrics } = b;
+    const statements: CompiledQuery[] = [
+      sql`SELECT 1 / COUNT(*) AS ok FROM runs WHERE run_id = ${runId} AND lifecycle_stage = 'active'`.compile(
+        db,
+      ),
+    ];
+    if (b.heartbeatAt !== undefined) statements.push(beatQuery(db, runId, b.heartbeatAt).compile());
+    const empty = params.length === 0 && tags.length === 0 && metrics.length === 0;
+    const keys = this.#unknownKeys(experimentId, [
+      ["param", params.map((p) => p.key)],
+      ["tag", tags.map((x) => x.key)],
+      ["metric", metrics.map((m) => m.key)],
+    ]);
+    if (!empty) {
+      for (const q of keyInserts(db, keys.rows)) statements.push(q.compile());
+      if (key !== undefined) {
+        statements.push(
+          db
+            .insertInto("batch_keys")
+            .values({ idempotency_key: key, run_id: runId, created_time: b.heartbeatAt ?? 0 })
+            .compile(),
+        );
+      }
+      for (const q of paramInserts(db, runId, params)) statements.push(q.compile());
+      for (const q of tagInserts(db, runId, tags, true)) statements.push(q.compile());
+      if (metrics.length > 0) {
+        const { chunks, summaries } = encodeMetrics(runId, metrics, new Map());
+        for (let i = 0; i < summaries.length; i += INSERT_ROWS) {
+          statements.push(
+            db
+              .insertInto("metric_summary")
+              .values(summaries.slice(i, i + INSERT_ROWS))
+              .onConflict((oc) => oc.columns(["run_id", "key"]).doUpdateSet(mergedSummary))
+              .compile(),
+          );
+        }
+        // each chunk's number counts back from the key's merged chunk count
+        const perKey = new Map(summaries.map((x) => [x.key, x.chunks]));
+        for (let i = 0; i < chunks.length; i += 100) {
+          const values = chunks
+            .slice(i, i + 100)
+            .map(
+              (c) =>
+                sql`(CAST(${c.key} AS TEXT), CAST(${perKey.get(c.key)! - c.seq} AS BIGINT), CAST(${c.n} AS BIGINT), CAST(${c.min_step} AS BIGINT), CAST(${c.max_step} AS BIGINT), CAST(${c.data} AS BYTEA))`,
+            );
+          statements.push(
+            db
+              .insertInto("metric_chunks")
+              .columns(["run_id", "key", "seq", "n", "min_step", "max_step", "data"])
+              .expression(
+                sql`SELECT s.run_id, s.key, s.chunks - v.back, v.n, v.min_step, v.max_step, v.data FROM metric_summary s JOIN (VALUES ${sql.join(values)}) AS v (key, back, n, min_step, max_step, data) ON v.key = s.key WHERE s.run_id = ${runId}`,
+              )
+              .compile(),
+          );
+        }
+      }
+    }
+    if (!(await this.#flew(statements))) return false;
+    if (!empty) this.#remember(keys.entries);
+    return true;
+  }
+
   async #applyBatch(t: Tx, b: PreparedBatch): Promise<void> {
     const { runId, key, params, tags, metrics } = b;
     // A heartbeat that lands proves the run exists and is active; otherwise look at it.
@@ -612,17 +751,7 @@ export class KyselyRunStore implements RunStore {
       if (Number(res.numInsertedOrUpdatedRows ?? 0n) === 0) return;
     }
     if (params.length > 0) await this.#writeParams(t, runId, params);
-    if (tags.length > 0) {
-      for (let i = 0; i < tags.length; i += INSERT_ROWS) {
-        await t
-          .insertInto("tags")
-          .values(tags.slice(i, i + INSERT_ROWS).map((x) => ({ run_id: runId, ...x })))
-          .onConflict((oc) =>
-            oc.columns(["run_id", "key"]).doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })),
-          )
-          .execute();
-      }
-    }
+    for (const q of tagInserts(t, runId, tags, true)) await q.execute();
     if (metrics.length > 0) await this.#writeMetrics(t, runId, metrics);
   }
 
@@ -644,24 +773,12 @@ export class KyselyRunStore implements RunStore {
       if (old === undefined) fresh.push(p);
       else if (old !== p.value) throw paramConflict(runId, p.key, old, p.value);
     }
-    for (let i = 0; i < fresh.length; i += INSERT_ROWS) {
-      await t
-        .insertInto("params")
-        .values(fresh.slice(i, i + INSERT_ROWS).map((p) => ({ run_id: runId, ...p })))
-        .execute();
-    }
+    for (const q of paramInserts(t, runId, fresh)) await q.execute();
   }
 
   async #writeMetrics(t: Tx, runId: string, series: MetricSeriesInput[]): Promise<void> {
-    // Merge fragments of the same key so each key gets one summary update.
-    const byKey = new Map<string, MetricSeriesInput[]>();
-    for (const s of series) {
-      const list = byKey.get(s.key) ?? [];
-      if (list.length === 0) byKey.set(s.key, list);
-      list.push(s);
-    }
-    const keys = [...byKey.keys()];
-    const current = new Map<string, Selectable<MetricSummaryTable>>();
+    const keys = [...new Set(series.map((x) => x.key))];
+    const current = new Map<string, MetricSummaryTable>();
     for (let i = 0; i < keys.length; i += INSERT_ROWS) {
       let q = t
         .selectFrom("metric_summary")
@@ -669,42 +786,9 @@ export class KyselyRunStore implements RunStore {
         .where("run_id", "=", runId)
         .where("key", "in", keys.slice(i, i + INSERT_ROWS));
       if (this.#dialect === "postgres") q = q.forUpdate();
-      for (const r of await q.execute()) current.set(r.key, r);
+      for (const r of await q.execute()) current.set(r.key, normalizeSummary(r));
     }
-    const chunks: Array<Selectable<DB["metric_chunks"]>> = [];
-    const summaries: MetricSummaryTable[] = [];
-    for (const [key, parts] of byKey) {
-      const prev = current.get(key);
-      let seq = prev ? Number(prev.chunks) : 0;
-      let sum: MetricSummaryTable | null = prev ? normalizeSummary(prev) : null;
-      for (const part of parts) {
-        const total = part.values.length;
-        for (let off = 0; off < total; off += CHUNK_POINTS) {
-          const end = Math.min(total, off + CHUNK_POINTS);
-          const cols: SeriesColumns =
-            off === 0 && end === total
-              ? part
-              : {
-                  steps: part.steps.subarray(off, end),
-                  timestamps: part.timestamps.subarray(off, end),
-                  values: part.values.subarray(off, end),
-                };
-          const st = seriesStats(cols);
-          chunks.push({
-            run_id: runId,
-            key,
-            seq: seq++,
-            n: st.n,
-            min_step: st.minStep,
-            max_step: st.maxStep,
-            data: encodeChunk(cols),
-          });
-          sum = mergeSummary(sum, runId, key, cols, st);
-        }
-      }
-      sum!.chunks = seq;
-      summaries.push(sum!);
-    }
+    const { chunks, summaries } = encodeMetrics(runId, series, current);
     for (let i = 0; i < chunks.length; i += 100) {
       await t
         .insertInto("metric_chunks")
@@ -1120,6 +1204,70 @@ export class KyselyRunStore implements RunStore {
 
 // ---------------------------------------------------------------- helpers
 
+/** A heartbeat: an active run that is RUNNING (or was marked crashed) is alive at `now`. */
+function beatQuery(t: Tx, runId: string, now: number) {
+  return t
+    .updateTable("runs")
+    .set({ heartbeat_at: now, status: "RUNNING", end_time: null, crashed: 0 })
+    .where("run_id", "=", runId)
+    .where("lifecycle_stage", "=", "active")
+    .where((eb) => eb.or([eb("status", "=", "RUNNING"), eb("crashed", "=", 1)]));
+}
+
+type ExperimentKeyRow = { experiment_id: number; kind: string; key: string };
+
+/** Adds rows to the experiment key registry, each once. */
+function keyInserts(t: Tx, rows: ExperimentKeyRow[]) {
+  const out = [];
+  for (let i = 0; i < rows.length; i += INSERT_ROWS) {
+    out.push(
+      t
+        .insertInto("experiment_keys")
+        .values(rows.slice(i, i + INSERT_ROWS))
+        .onConflict((oc) => oc.columns(["experiment_id", "kind", "key"]).doNothing()),
+    );
+  }
+  return out;
+}
+
+/** Inserts a run's tags; `replace` overwrites the values of tags it already has. */
+function tagInserts(t: Tx, runId: string, tags: Array<{ key: string; value: string }>, replace: boolean) {
+  const out = [];
+  for (let i = 0; i < tags.length; i += INSERT_ROWS) {
+    const q = t
+      .insertInto("tags")
+      .values(tags.slice(i, i + INSERT_ROWS).map((x) => ({ run_id: runId, ...x })));
+    out.push(
+      replace
+        ? q.onConflict((oc) =>
+            oc.columns(["run_id", "key"]).doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })),
+          )
+        : q,
+    );
+  }
+  return out;
+}
+
+/** Inserts params a run does not have yet (a key it has makes the insert fail). */
+function paramInserts(t: Tx, runId: string, params: Array<{ key: string; value: string }>) {
+  const out = [];
+  for (let i = 0; i < params.length; i += INSERT_ROWS) {
+    out.push(
+      t.insertInto("params").values(params.slice(i, i + INSERT_ROWS).map((p) => ({ run_id: runId, ...p }))),
+    );
+  }
+  return out;
+}
+
+/**
+ * A database's refusal of a statement: a data exception (a flight's guard divides by zero) or an
+ * integrity constraint (a key that exists, a reference that does not).
+ */
+function isRefusal(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^2[23][0-9A-Z]{3}$/.test(code);
+}
+
 function experimentNotFound(id: string): SextantError {
   return new SextantError("EXPERIMENT_NOT_FOUND", `no experiment with id '${id}'`, { experimentId: id });
 }
@@ -1259,6 +1407,83 @@ function normalizeSummary(r: Selectable<MetricSummaryTable>): MetricSummaryTable
     chunks: Number(r.chunks),
   };
 }
+
+/**
+ * The chunks and summaries that add `series` to a run whose stored summaries are `current`: the
+ * fragments of one key merged into one summary, chunks numbered on from the stored count.
+ */
+function encodeMetrics(
+  runId: string,
+  series: MetricSeriesInput[],
+  current: Map<string, MetricSummaryTable>,
+): { chunks: Array<Selectable<DB["metric_chunks"]>>; summaries: MetricSummaryTable[] } {
+  // Merge fragments of the same key so each key gets one summary update.
+  const byKey = new Map<string, MetricSeriesInput[]>();
+  for (const s of series) {
+    const list = byKey.get(s.key) ?? [];
+    if (list.length === 0) byKey.set(s.key, list);
+    list.push(s);
+  }
+  const chunks: Array<Selectable<DB["metric_chunks"]>> = [];
+  const summaries: MetricSummaryTable[] = [];
+  for (const [key, parts] of byKey) {
+    const prev = current.get(key);
+    let seq = prev ? prev.chunks : 0;
+    let sum: MetricSummaryTable | null = prev ?? null;
+    for (const part of parts) {
+      const total = part.values.length;
+      for (let off = 0; off < total; off += CHUNK_POINTS) {
+        const end = Math.min(total, off + CHUNK_POINTS);
+        const cols: SeriesColumns =
+          off === 0 && end === total
+            ? part
+            : {
+                steps: part.steps.subarray(off, end),
+                timestamps: part.timestamps.subarray(off, end),
+                values: part.values.subarray(off, end),
+              };
+        const st = seriesStats(cols);
+        chunks.push({
+          run_id: runId,
+          key,
+          seq: seq++,
+          n: st.n,
+          min_step: st.minStep,
+          max_step: st.maxStep,
+          data: encodeChunk(cols),
+        });
+        sum = mergeSummary(sum, runId, key, cols, st);
+      }
+    }
+    sum!.chunks = seq;
+    summaries.push(sum!);
+  }
+  return { chunks, summaries };
+}
+
+/**
+ * A stored summary merged with a batch's (`excluded`) in SQL, as mergeSummary merges them: the
+ * latest point is the one at the higher step (the batch's on a tie), min and max ignore NULL,
+ * counts add up.
+ */
+const mergedSummary = (() => {
+  const pick = <T>(column: string) =>
+    sql<T>`CASE WHEN excluded.last_step >= metric_summary.last_step THEN excluded.${sql.raw(column)} ELSE metric_summary.${sql.raw(column)} END`;
+  return {
+    last_value: pick<number | null>("last_value"),
+    last_nan: pick<number>("last_nan"),
+    last_step: pick<number>("last_step"),
+    last_timestamp: pick<number>("last_timestamp"),
+    min_value: sql<
+      number | null
+    >`CASE WHEN excluded.min_value IS NULL OR metric_summary.min_value < excluded.min_value THEN metric_summary.min_value ELSE excluded.min_value END`,
+    max_value: sql<
+      number | null
+    >`CASE WHEN excluded.max_value IS NULL OR metric_summary.max_value > excluded.max_value THEN metric_summary.max_value ELSE excluded.max_value END`,
+    count: sql<number>`metric_summary.count + excluded.count`,
+    chunks: sql<number>`metric_summary.chunks + excluded.chunks`,
+  };
+})();
 
 function mergeSummary(
   prev: MetricSummaryTable | null,
