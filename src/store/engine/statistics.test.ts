@@ -115,6 +115,37 @@ describe("planner statistics on PostgreSQL", () => {
     expect((await tableStats(schema)).get("runs")!.last_analyze!.getTime()).toBe(before);
   });
 
+  it("keeps the common (key, value) pairs of params and tags, so `key = … AND value = …` is estimated well", async () => {
+    const schema = freshSchema();
+    const store = await open(schema, { analyze: { threshold: 100 } });
+    await fill(store, 40);
+    await store.database.analyzed();
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        "SELECT tablename, most_common_vals IS NOT NULL AS kept FROM pg_stats_ext WHERE schemaname = $1 ORDER BY 1",
+        [schema],
+      );
+      expect(rows).toEqual([
+        { tablename: "params", kept: true },
+        { tablename: "tags", kept: true },
+      ]);
+      // p0 takes 7 values: each pair is 1/70 of the params, not 1/10 × 1/7 of some other split
+      await client.query(`SET search_path = ${schema}`);
+      const plan = await client.query(
+        "EXPLAIN (FORMAT JSON) SELECT * FROM params WHERE key = 'p0' AND value = '3'",
+      );
+      const estimate = plan.rows[0]["QUERY PLAN"][0].Plan["Plan Rows"] as number;
+      const actual = Number(
+        (await client.query("SELECT count(*) FROM params WHERE key = 'p0' AND value = '3'")).rows[0].count,
+      );
+      expect(Math.abs(estimate - actual)).toBeLessThanOrEqual(2);
+    } finally {
+      await client.end();
+    }
+  });
+
   it("on open, analyses tables never analysed or much changed since", async () => {
     const schema = freshSchema();
     const first = await open(schema, { analyze: false });

@@ -101,6 +101,9 @@ export class StatisticsKeeper {
           if (this.#closed) break;
           await this.#analyze(table);
           this.#queue.delete(table);
+          // written to enough while it was analysed: again, after the others
+          const state = this.#tables.get(table)!;
+          if (state.written > 0 && state.written >= this.#due(state)) this.#queue.add(table);
         }
         this.#failures = 0;
       } catch {
