@@ -6,6 +6,7 @@
  * transaction, BEGIN to COMMIT, in one round trip. The store keeps the planner's statistics fresh
  * itself (statistics.ts): every row a Kysely query writes is counted toward its table's next ANALYZE.
  */
+import { createHash } from "node:crypto";
 import {
   type CompiledQuery,
   Kysely,
@@ -166,7 +167,11 @@ export class PostgresDatabase implements Database {
       const single = statements.length === 1;
       const sent: Array<Promise<pg.QueryResult>> = [];
       if (!single) sent.push(client.query("BEGIN"));
-      for (const s of statements) sent.push(client.query(s.sql, s.parameters as unknown[]));
+      for (const s of statements) {
+        const name = preparedName(s.sql);
+        const values = s.parameters as unknown[];
+        sent.push(client.query(name === undefined ? { text: s.sql, values } : { name, text: s.sql, values }));
+      }
       if (!single) sent.push(client.query("COMMIT"));
       const settled = await Promise.allSettled(sent);
       const failed = settled.find((r) => r.status === "rejected");
@@ -208,6 +213,23 @@ export class PostgresDatabase implements Database {
     await this.#statistics?.close();
     await this.db.destroy();
   }
+}
+
+/**
+ * Flights' statements are prepared once per connection (parsing and planning cost more than
+ * running them), under a name derived from their text; the first PREPARED_TEXTS distinct texts
+ * only, since a prepared statement lives as long as its connection.
+ */
+const PREPARED_TEXTS = 256;
+const preparedNames = new Map<string, string>();
+
+function preparedName(text: string): string | undefined {
+  let name = preparedNames.get(text);
+  if (name === undefined && preparedNames.size < PREPARED_TEXTS) {
+    name = `sx_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
+    preparedNames.set(text, name);
+  }
+  return name;
 }
 
 /** The table an INSERT, UPDATE or DELETE writes. */
