@@ -28,9 +28,10 @@ export interface Database {
   /**
    * Where the connection can pipeline (PostgreSQL): runs the statements as one transaction sent
    * in one round trip, all of it committed or none of it; throws the first failing statement's
-   * error. A statement cannot use an earlier one's answer, so a write that needs checks sends
+   * error. `writes` tells the rows the statements write by table, where the database cannot see
+   * them (a raw statement's CTEs), for the planner statistics. A statement cannot use an earlier one's answer, so a write that needs checks sends
    * them as statements that fail (see the runs store's guards) and falls back to `tx` then.
    */
-  flight?(statements: readonly CompiledQuery[]): Promise<FlightResult[]>;
+  flight?(statements: readonly CompiledQuery[], writes?: Record<string, number>): Promise<FlightResult[]>;
   close(): Promise<void>;
 }

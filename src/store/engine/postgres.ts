@@ -2,11 +2,14 @@
  * The team database on PostgreSQL. Same queries as SQLite (each aggregate's kysely.ts); writes run
  * in transactions that are retried on unique-key races, serialization failures and deadlocks.
  *
- * The connections pipeline (node-postgres's pipeline mode), so that `flight` can send a whole
- * transaction, BEGIN to COMMIT, in one round trip. The store keeps the planner's statistics fresh
- * itself (statistics.ts): every row a Kysely query writes is counted toward its table's next ANALYZE.
+ * Run writes go as flights (`flight`) over connections of their own: pipelined (node-postgres's
+ * pipeline mode), so that a whole transaction, BEGIN to COMMIT, is one round trip, and committing
+ * without waiting for the disk unless `synchronousCommit` (or `synchronous_commit=on` in the URI)
+ * asks for it. The store keeps the planner's statistics fresh itself (statistics.ts): every row a
+ * Kysely query or a flight writes is counted toward its table's next ANALYZE.
  */
 import { createHash } from "node:crypto";
+import type { Writable } from "node:stream";
 import {
   type CompiledQuery,
   Kysely,
@@ -55,20 +58,37 @@ export interface PostgresOptions {
    * 1000 + 0.1 × rows written to a table; `false` leaves it to autovacuum.
    */
   analyze?: AnalyzeOptions | false;
+  /**
+   * Whether the run writes sent as flights (createRun, logBatch, updateRun) wait for their WAL to
+   * reach the disk before they return. By default they do not (PostgreSQL's synchronous_commit
+   * off, on their connections only): as with the embedded store in WAL mode, a write that
+   * returned survives the client being killed and the store stays consistent, but the last
+   * moments of run writes (up to three times wal_writer_delay, 0.6 s by default) are lost if the
+   * database server or its machine crashes. True (or `synchronous_commit=on` in the URI) waits.
+   * Every other write (registry, studies, tokens, evaluations, the runs store's checked path)
+   * always waits.
+   */
+  synchronousCommit?: boolean;
 }
 
 export class PostgresDatabase implements Database {
   readonly dialect = "postgres" as const;
   readonly db: Kysely<DB>;
   readonly schema: string;
-  readonly #pool: pg.Pool;
+  /** The flights' connections: pipelined, and (unless asked otherwise) committing asynchronously. */
+  readonly #flightPool: pg.Pool;
   readonly #statistics: StatisticsKeeper | null;
   #closed = false;
 
-  private constructor(pool: pg.Pool, schema: string, analyze: AnalyzeOptions | false | undefined) {
+  private constructor(
+    pool: pg.Pool,
+    flightPool: pg.Pool,
+    schema: string,
+    analyze: AnalyzeOptions | false | undefined,
+  ) {
     const counter = new WriteCounter((table, rows) => this.#statistics?.wrote(table, rows));
     this.db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [counter] });
-    this.#pool = pool;
+    this.#flightPool = flightPool;
     this.schema = schema;
     this.#statistics = analyze === false ? null : new StatisticsKeeper(this.db, schema, analyze);
   }
@@ -86,16 +106,27 @@ export class PostgresDatabase implements Database {
       });
     }
     url.searchParams.delete("schema");
-    const pool = new pg.Pool({
-      connectionString: url.toString(),
-      max: options.maxConnections ?? 10,
-      // Parallel plans only add start-up latency to the short, index-driven queries a tracking
-      // store runs.
-      options: `-c search_path=${schema} -c max_parallel_workers_per_gather=0`,
-      types,
+    const synchronous = url.searchParams.get("synchronous_commit");
+    url.searchParams.delete("synchronous_commit");
+    if (synchronous !== null && synchronous !== "on" && synchronous !== "off") {
+      throw new SextantError(
+        "UNSUPPORTED_URI",
+        `synchronous_commit in the store URI is on or off, not '${synchronous}'`,
+        { synchronous_commit: synchronous },
+      );
+    }
+    const durable = options.synchronousCommit ?? synchronous === "on";
+    // Parallel plans only add start-up latency to the short, index-driven queries a tracking
+    // store runs.
+    const settings = `-c search_path=${schema} -c max_parallel_workers_per_gather=0`;
+    const config = { connectionString: url.toString(), max: options.maxConnections ?? 10, types };
+    const pool = new pg.Pool({ ...config, options: settings });
+    const flightPool = new pg.Pool({
+      ...config,
+      options: durable ? settings : `${settings} -c synchronous_commit=off`,
       pipeline: true,
     });
-    const database = new PostgresDatabase(pool, schema, options.analyze);
+    const database = new PostgresDatabase(pool, flightPool, schema, options.analyze);
     const { db } = database;
     try {
       await database.tx(async (t) => {
@@ -105,6 +136,7 @@ export class PostgresDatabase implements Database {
       });
     } catch (e) {
       await db.destroy();
+      await flightPool.end();
       if (e instanceof SextantError) throw e;
       throw new SextantError(
         "STORE_UNAVAILABLE",
@@ -139,7 +171,10 @@ export class PostgresDatabase implements Database {
    * to encode: a statement that could not be sent would leave the rest to commit without it.
    * @throws STORE_CLOSED
    */
-  async flight(statements: readonly CompiledQuery[]): Promise<FlightResult[]> {
+  async flight(
+    statements: readonly CompiledQuery[],
+    writes: Record<string, number> = {},
+  ): Promise<FlightResult[]> {
     if (this.#closed) throw new SextantError("STORE_CLOSED", "the store was used after close()");
     for (const s of statements) {
       for (const p of s.parameters) {
@@ -151,7 +186,9 @@ export class PostgresDatabase implements Database {
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#send(statements);
+        const results = await this.#send(statements);
+        for (const [table, rows] of Object.entries(writes)) this.#statistics?.wrote(table, rows);
+        return results;
       } catch (e) {
         const code = (e as { code?: unknown } | null)?.code;
         if ((code === "40001" || code === "40P01") && attempt < TX_RETRIES) continue;
@@ -161,18 +198,27 @@ export class PostgresDatabase implements Database {
   }
 
   async #send(statements: readonly CompiledQuery[]): Promise<FlightResult[]> {
-    const client = await this.#pool.connect();
+    const client = await this.#flightPool.connect();
     let broken: Error | undefined;
     try {
       const single = statements.length === 1;
       const sent: Array<Promise<pg.QueryResult>> = [];
-      if (!single) sent.push(client.query("BEGIN"));
-      for (const s of statements) {
-        const name = preparedName(s.sql);
-        const values = s.parameters as unknown[];
-        sent.push(client.query(name === undefined ? { text: s.sql, values } : { name, text: s.sql, values }));
+      // every message of the flight in one write: the driver writes each query as it is queued
+      const socket = (client as unknown as { connection: { stream: Partial<Writable> } }).connection.stream;
+      socket.cork?.();
+      try {
+        if (!single) sent.push(client.query("BEGIN"));
+        for (const s of statements) {
+          const name = preparedName(s.sql);
+          const values = s.parameters as unknown[];
+          sent.push(
+            client.query(name === undefined ? { text: s.sql, values } : { name, text: s.sql, values }),
+          );
+        }
+        if (!single) sent.push(client.query("COMMIT"));
+      } finally {
+        socket.uncork?.();
       }
-      if (!single) sent.push(client.query("COMMIT"));
       const settled = await Promise.allSettled(sent);
       const failed = settled.find((r) => r.status === "rejected");
       if (failed) {
@@ -212,6 +258,7 @@ export class PostgresDatabase implements Database {
     this.#closed = true;
     await this.#statistics?.close();
     await this.db.destroy();
+    await this.#flightPool.end();
   }
 }
 

@@ -100,7 +100,9 @@ export class KyselyRunStore implements RunStore {
   #draining = false;
   readonly #runExperiment = new Map<string, number>();
   /** The database's one-round-trip transactions, where it has them (PostgreSQL). */
-  readonly #flight: ((statements: readonly CompiledQuery[]) => Promise<FlightResult[]>) | undefined;
+  readonly #flight:
+    | ((statements: readonly CompiledQuery[], writes?: Record<string, number>) => Promise<FlightResult[]>)
+    | undefined;
   readonly #knownKeys = new Set<string>();
 
   constructor(database: Database, options: KyselyRunStoreOptions = {}) {
@@ -337,30 +339,55 @@ export class KyselyRunStore implements RunStore {
   }
 
   /**
-   * createRun in one round trip where the database pipelines: a guard that fails (dividing by
-   * zero) unless the experiment is active and the parent exists, then the writes; the primary
-   * key refuses a clashing run id. Returns false, having written nothing, when anything was
-   * refused: the checked transaction then says why.
+   * createRun in one statement where the database has flights (PostgreSQL): a guard that fails
+   * (dividing by zero) unless the experiment is active and the parent exists, and the writes as
+   * data-modifying CTEs that read the guard; the primary key refuses a clashing run id. Returns
+   * false, having written nothing, when anything was refused: the checked transaction then says why.
    */
   async #createRunFlight(row: RunsTable, tags: Array<{ key: string; value: string }>): Promise<boolean> {
     if (!this.#flight) return false;
-    const db = this.#db;
     const parent =
       row.parent_run_id === null
         ? sql``
         : sql` AND EXISTS (SELECT 1 FROM runs WHERE run_id = ${row.parent_run_id})`;
-    const statements: CompiledQuery[] = [
-      sql`SELECT 1 / COUNT(*) AS ok FROM experiments WHERE experiment_id = ${row.experiment_id} AND lifecycle_stage = 'active'${parent}`.compile(
-        db,
-      ),
-      db.insertInto("runs").values(row).compile(),
+    const ctes = [
+      sql`guard AS (SELECT 1 / COUNT(*) AS ok FROM experiments WHERE experiment_id = ${row.experiment_id} AND lifecycle_stage = 'active'${parent})`,
+      sql`run AS (INSERT INTO runs (${sql.raw(RUN_COLUMNS.join(", "))}) SELECT ${sql.join(RUN_COLUMNS.map((c) => sql`${row[c]}`))} FROM guard RETURNING run_id)`,
     ];
     const keys = this.#unknownKeys(row.experiment_id, [["tag", tags.map((x) => x.key)]]);
-    for (const q of keyInserts(db, keys.rows)) statements.push(q.compile());
-    for (const q of tagInserts(db, row.run_id, tags, false)) statements.push(q.compile());
-    if (!(await this.#flew(statements))) return false;
+    const writes: Record<string, number> = { runs: 1 };
+    if (keys.rows.length > 0) {
+      ctes.push(keyCte(row.experiment_id, keys.rows));
+      writes.experiment_keys = keys.rows.length;
+    }
+    if (tags.length > 0) {
+      ctes.push(
+        sql`tags AS (INSERT INTO tags (run_id, key, value) SELECT run.run_id, v.key, v.value FROM run, ${valuesOf(
+          tags.map((x) => [x.key, x.value]),
+          ["", ""],
+        )} AS v (key, value))`,
+      );
+      writes.tags = tags.length;
+    }
+    if (!(await this.#flew(ctes, writes))) return false;
     this.#remember(keys.entries);
     return true;
+  }
+
+  /**
+   * Sends one statement of CTEs (`WITH …, … SELECT ok FROM guard`) as a flight; false when the
+   * database refused it (a guard, a key or a reference), in which case nothing was written.
+   */
+  async #flew(ctes: RawBuilder<unknown>[], writes: Record<string, number>): Promise<boolean> {
+    const statement = sql`WITH ${sql.join(ctes)} SELECT ok FROM guard`.compile(this.#db);
+    if (statement.parameters.length > MAX_FLIGHT_PARAMETERS) return false;
+    try {
+      await this.#flight!([statement], writes);
+      return true;
+    } catch (e) {
+      if (isRefusal(e)) return false;
+      throw e;
+    }
   }
 
   async #createRunChecked(
@@ -393,20 +420,6 @@ export class KyselyRunStore implements RunStore {
     await t.insertInto("runs").values(row).execute();
     await this.#registerKeys(t, expId, [["tag", tags.map((x) => x.key)]]);
     for (const q of tagInserts(t, runId, tags, false)) await q.execute();
-  }
-
-  /**
-   * Sends a flight; false when the database refused a statement (a guard, a key or a reference),
-   * in which case nothing was written.
-   */
-  async #flew(statements: CompiledQuery[]): Promise<boolean> {
-    try {
-      await this.#flight!(statements);
-      return true;
-    } catch (e) {
-      if (isRefusal(e)) return false;
-      throw e;
-    }
   }
 
   async getRun(runId: string): Promise<Run> {
@@ -657,24 +670,28 @@ export class KyselyRunStore implements RunStore {
   }
 
   /**
-   * logBatch in one round trip where the database pipelines (see #createRunFlight): a guard that
-   * fails unless the run is active, then the writes. The params, and the idempotency key, are
+   * logBatch in one statement where the database has flights (see #createRunFlight): a guard that
+   * fails unless the run is active, and the writes. The params, and the idempotency key, are
    * inserted as new: one the run already has is refused, and the checked transaction then sorts
    * out a repeat from a conflict (or acknowledges an applied batch). Metric summaries are merged
-   * in SQL (mergedSummary) and the chunks numbered from the merged count, so nothing is read
-   * first. Returns false, having written nothing, when anything was refused.
+   * in SQL (mergedSummary) and the chunks numbered back from the merged chunk counts the upsert
+   * returns, so nothing is read first. Returns false, having written nothing, when anything was
+   * refused.
    */
   async #logBatchFlight(b: PreparedBatch): Promise<boolean> {
     const experimentId = this.#runExperiment.get(b.runId);
     if (!this.#flight || experimentId === undefined) return false;
-    const db = this.#db;
     const { runId, key, params, tags, metrics } = b;
-    const statements: CompiledQuery[] = [
-      sql`SELECT 1 / COUNT(*) AS ok FROM runs WHERE run_id = ${runId} AND lifecycle_stage = 'active'`.compile(
-        db,
-      ),
+    const ctes = [
+      sql`guard AS (SELECT 1 / COUNT(*) AS ok FROM runs WHERE run_id = ${runId} AND lifecycle_stage = 'active')`,
     ];
-    if (b.heartbeatAt !== undefined) statements.push(beatQuery(db, runId, b.heartbeatAt).compile());
+    const writes: Record<string, number> = {};
+    if (b.heartbeatAt !== undefined) {
+      ctes.push(
+        sql`beat AS (UPDATE runs SET heartbeat_at = ${b.heartbeatAt}, status = 'RUNNING', end_time = NULL, crashed = 0 FROM guard WHERE run_id = ${runId} AND lifecycle_stage = 'active' AND (status = 'RUNNING' OR crashed = 1))`,
+      );
+      writes.runs = 1;
+    }
     const empty = params.length === 0 && tags.length === 0 && metrics.length === 0;
     const keys = this.#unknownKeys(experimentId, [
       ["param", params.map((p) => p.key)],
@@ -682,50 +699,58 @@ export class KyselyRunStore implements RunStore {
       ["metric", metrics.map((m) => m.key)],
     ]);
     if (!empty) {
-      for (const q of keyInserts(db, keys.rows)) statements.push(q.compile());
-      if (key !== undefined) {
-        statements.push(
-          db
-            .insertInto("batch_keys")
-            .values({ idempotency_key: key, run_id: runId, created_time: b.heartbeatAt ?? 0 })
-            .compile(),
-        );
+      if (keys.rows.length > 0) {
+        ctes.push(keyCte(experimentId, keys.rows));
+        writes.experiment_keys = keys.rows.length;
       }
-      for (const q of paramInserts(db, runId, params)) statements.push(q.compile());
-      for (const q of tagInserts(db, runId, tags, true)) statements.push(q.compile());
+      if (key !== undefined) {
+        ctes.push(
+          sql`batch AS (INSERT INTO batch_keys (idempotency_key, run_id, created_time) SELECT ${key}, ${runId}, ${b.heartbeatAt ?? 0} FROM guard)`,
+        );
+        writes.batch_keys = 1;
+      }
+      if (params.length > 0) {
+        ctes.push(
+          sql`params AS (INSERT INTO params (run_id, key, value) SELECT ${runId}, v.key, v.value FROM guard, ${valuesOf(
+            params.map((p) => [p.key, p.value]),
+            ["", ""],
+          )} AS v (key, value))`,
+        );
+        writes.params = params.length;
+      }
+      if (tags.length > 0) {
+        ctes.push(
+          sql`tags AS (INSERT INTO tags (run_id, key, value) SELECT ${runId}, v.key, v.value FROM guard, ${valuesOf(
+            tags.map((x) => [x.key, x.value]),
+            ["", ""],
+          )} AS v (key, value) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value)`,
+        );
+        writes.tags = tags.length;
+      }
       if (metrics.length > 0) {
         const { chunks, summaries } = encodeMetrics(runId, metrics, new Map());
-        for (let i = 0; i < summaries.length; i += INSERT_ROWS) {
-          statements.push(
-            db
-              .insertInto("metric_summary")
-              .values(summaries.slice(i, i + INSERT_ROWS))
-              .onConflict((oc) => oc.columns(["run_id", "key"]).doUpdateSet(mergedSummary))
-              .compile(),
-          );
-        }
+        const columns = SUMMARY_COLUMNS.slice(1);
+        ctes.push(
+          sql`summary AS (INSERT INTO metric_summary (${sql.raw(SUMMARY_COLUMNS.join(", "))}) SELECT ${runId}, v.* FROM guard, ${valuesOf(
+            summaries.map((x) => columns.map((c) => x[c])),
+            SUMMARY_CASTS,
+          )} AS v (${sql.raw(columns.join(", "))}) ON CONFLICT (run_id, key) DO UPDATE SET ${sql.join(
+            Object.entries(mergedSummary).map(([c, e]) => sql`${sql.raw(c)} = ${e}`),
+          )} RETURNING key, chunks)`,
+        );
         // each chunk's number counts back from the key's merged chunk count
         const perKey = new Map(summaries.map((x) => [x.key, x.chunks]));
-        for (let i = 0; i < chunks.length; i += 100) {
-          const values = chunks
-            .slice(i, i + 100)
-            .map(
-              (c) =>
-                sql`(CAST(${c.key} AS TEXT), CAST(${perKey.get(c.key)! - c.seq} AS BIGINT), CAST(${c.n} AS BIGINT), CAST(${c.min_step} AS BIGINT), CAST(${c.max_step} AS BIGINT), CAST(${c.data} AS BYTEA))`,
-            );
-          statements.push(
-            db
-              .insertInto("metric_chunks")
-              .columns(["run_id", "key", "seq", "n", "min_step", "max_step", "data"])
-              .expression(
-                sql`SELECT s.run_id, s.key, s.chunks - v.back, v.n, v.min_step, v.max_step, v.data FROM metric_summary s JOIN (VALUES ${sql.join(values)}) AS v (key, back, n, min_step, max_step, data) ON v.key = s.key WHERE s.run_id = ${runId}`,
-              )
-              .compile(),
-          );
-        }
+        ctes.push(
+          sql`chunks AS (INSERT INTO metric_chunks (run_id, key, seq, n, min_step, max_step, data) SELECT ${runId}, s.key, s.chunks - v.back, v.n, v.min_step, v.max_step, v.data FROM summary s JOIN ${valuesOf(
+            chunks.map((c) => [c.key, perKey.get(c.key)! - c.seq, c.n, c.min_step, c.max_step, c.data]),
+            ["", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "BYTEA"],
+          )} AS v (key, back, n, min_step, max_step, data) ON v.key = s.key)`,
+        );
+        writes.metric_summary = summaries.length;
+        writes.metric_chunks = chunks.length;
       }
     }
-    if (!(await this.#flew(statements))) return false;
+    if (!(await this.#flew(ctes, writes))) return false;
     if (!empty) this.#remember(keys.entries);
     return true;
   }
@@ -1203,6 +1228,69 @@ export class KyselyRunStore implements RunStore {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/** The runs table's columns, in the order a flight inserts them. */
+const RUN_COLUMNS: Array<keyof RunsTable> = [
+  "run_id",
+  "experiment_id",
+  "run_name",
+  "user_id",
+  "status",
+  "start_time",
+  "end_time",
+  "parent_run_id",
+  "lifecycle_stage",
+  "artifact_uri",
+  "heartbeat_at",
+  "crashed",
+  "seed",
+  "code",
+  "environment",
+  "deleted_time",
+];
+
+const SUMMARY_COLUMNS: Array<keyof MetricSummaryTable> = [
+  "run_id",
+  "key",
+  "last_value",
+  "last_nan",
+  "last_step",
+  "last_timestamp",
+  "min_value",
+  "max_value",
+  "count",
+  "chunks",
+];
+/** The SQL types of SUMMARY_COLUMNS after run_id, for a VALUES list ("" leaves text as it is). */
+const SUMMARY_CASTS = [
+  "",
+  "DOUBLE PRECISION",
+  "BIGINT",
+  "BIGINT",
+  "BIGINT",
+  "DOUBLE PRECISION",
+  "DOUBLE PRECISION",
+  "BIGINT",
+  "BIGINT",
+];
+
+/** Bound parameters a flight's one statement may take (PostgreSQL's limit is 65,535). */
+const MAX_FLIGHT_PARAMETERS = 30_000;
+
+/** `(VALUES (…), …)` of bound values, each column cast to its type (PostgreSQL; "" for text). */
+function valuesOf(rows: unknown[][], casts: string[]): RawBuilder<unknown> {
+  const row = (r: unknown[]) =>
+    sql`(${sql.join(r.map((v, i) => (casts[i] ? sql`CAST(${v} AS ${sql.raw(casts[i]!)})` : sql`${v}`)))})`;
+  return sql`(VALUES ${sql.join(rows.map(row))})`;
+}
+
+/** A flight's CTE adding keys to the experiment key registry, each once. */
+function keyCte(experimentId: number, rows: ExperimentKeyRow[]): RawBuilder<unknown> {
+  return sql`keys AS (INSERT INTO experiment_keys (experiment_id, kind, key) SELECT ${experimentId}, v.kind, v.key FROM guard, ${valuesOf(
+    rows.map((r) => [r.kind, r.key]),
+    ["", ""],
+  )} AS v (kind, key) ON CONFLICT DO NOTHING)`;
+}
 
 /** A heartbeat: an active run that is RUNNING (or was marked crashed) is alive at `now`. */
 function beatQuery(t: Tx, runId: string, now: number) {
