@@ -3,7 +3,8 @@
  *
  * (a) Runs per second through the SDK, sequentially, on a fresh store: `sx.withRun` with 10
  *     params, 5 metrics and 3 tags (start, logParams, logMetrics, setTags, end), `--sdk-runs`
- *     of them (2,000) after 50 not timed. Target on PostgreSQL: ≥ 500 runs/s.
+ *     of them (2,000) after 50 not timed. Target on PostgreSQL: ≥ 500 runs/s. On PostgreSQL also
+ *     with `synchronous_commit=on` in the URI: run writes that wait for the disk (see PostgresOptions).
  * (b) 100,000 runs (10 params, 5 metrics, 3 tags each) in one experiment, filled through the
  *     store (`runs.createRun` / `logBatch`, 8 at a time on PostgreSQL); the issue's filter
  *     `metrics.f1 > 0.5 and params.model = 'rf'` ordered by a metric, 100 results; p50/p95 over
@@ -30,10 +31,10 @@ const T0 = 1_700_000_000_000;
 const TARGET = { postgresRunsPerSec: 500, searchP50Ms: 50 };
 
 /** Runs per second through the SDK, one run after another, on a fresh store of `kind`. */
-async function sdkRate(kind: "sqlite" | "postgres", runs: number): Promise<number> {
+async function sdkRate(kind: "sqlite" | "postgres", runs: number, query = ""): Promise<number> {
   const dir = tempDir("search-sdk");
   const schema = `sx_bench_sdk_${randomBytes(4).toString("hex")}`;
-  const uri = kind === "sqlite" ? join(dir, "store") : `${PG}?schema=${schema}`;
+  const uri = kind === "sqlite" ? join(dir, "store") : `${PG}?schema=${schema}${query}`;
   const sx = await Sextant.open({ uri, artifactsUri: join(dir, "artifacts"), capture: false });
   const rng = new Rng(11);
   const one = (i: number) =>
@@ -215,10 +216,14 @@ export async function main(args: string[]): Promise<unknown> {
     if (backend !== "both" && backend !== kind) continue;
     progress(`${kind}: ${sdkRuns} runs through the SDK, one after another`);
     const sdkRunsPerSec = await sdkRate(kind, sdkRuns);
+    const durable =
+      kind === "postgres"
+        ? { sdkRunsPerSecSynchronousCommit: await sdkRate(kind, sdkRuns, "&synchronous_commit=on") }
+        : {};
     const { store, exp, fillSeconds } = await openPrepared(kind, runs, fresh);
     progress(`${kind}: measuring`);
     const search = await measure(store, exp, reps);
-    const out: Record<string, unknown> = { sdkRunsPerSec, fillSeconds, ...search };
+    const out: Record<string, unknown> = { sdkRunsPerSec, ...durable, fillSeconds, ...search };
     if (store instanceof PostgresStore) out.statistics = await analysisReport(store.schema);
     await store.close();
     result[kind] = out;

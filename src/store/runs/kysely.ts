@@ -2,7 +2,7 @@
  * The runs aggregate over SQL, shared by SQLite and PostgreSQL: every query written once with
  * Kysely against the Database (../engine) that supplies the connection and the transactions.
  */
-import { type CompiledQuery, type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
+import { CompiledQuery, type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
 import { SextantError } from "../../core/errors.js";
 import { sha256 } from "../../core/hash.js";
 import { newRunId } from "../../core/ids.js";
@@ -346,41 +346,46 @@ export class KyselyRunStore implements RunStore {
    */
   async #createRunFlight(row: RunsTable, tags: Array<{ key: string; value: string }>): Promise<boolean> {
     if (!this.#flight) return false;
-    const parent =
-      row.parent_run_id === null
-        ? sql``
-        : sql` AND EXISTS (SELECT 1 FROM runs WHERE run_id = ${row.parent_run_id})`;
-    const ctes = [
-      sql`guard AS (SELECT 1 / COUNT(*) AS ok FROM experiments WHERE experiment_id = ${row.experiment_id} AND lifecycle_stage = 'active'${parent})`,
-      sql`run AS (INSERT INTO runs (${sql.raw(RUN_COLUMNS.join(", "))}) SELECT ${sql.join(RUN_COLUMNS.map((c) => sql`${row[c]}`))} FROM guard RETURNING run_id)`,
-    ];
+    const q = new FlightStatement();
+    q.text("guard AS (SELECT 1 / COUNT(*) AS ok FROM experiments WHERE experiment_id = ")
+      .param(row.experiment_id)
+      .text(" AND lifecycle_stage = 'active'");
+    if (row.parent_run_id !== null) {
+      q.text(" AND EXISTS (SELECT 1 FROM runs WHERE run_id = ").param(row.parent_run_id).text(")");
+    }
+    q.text(`), run AS (INSERT INTO runs (${RUN_COLUMNS.join(", ")}) SELECT `);
+    RUN_COLUMNS.forEach((c, i) => {
+      if (i > 0) q.text(", ");
+      q.param(row[c]);
+    });
+    q.text(" FROM guard RETURNING run_id)");
     const keys = this.#unknownKeys(row.experiment_id, [["tag", tags.map((x) => x.key)]]);
     const writes: Record<string, number> = { runs: 1 };
     if (keys.rows.length > 0) {
-      ctes.push(keyCte(row.experiment_id, keys.rows));
+      keyCte(q, row.experiment_id, keys.rows);
       writes.experiment_keys = keys.rows.length;
     }
     if (tags.length > 0) {
-      ctes.push(
-        sql`tags AS (INSERT INTO tags (run_id, key, value) SELECT run.run_id, v.key, v.value FROM run, ${valuesOf(
+      q.text(", tags AS (INSERT INTO tags (run_id, key, value) SELECT run.run_id, v.key, v.value FROM run, ")
+        .values(
           tags.map((x) => [x.key, x.value]),
-          ["", ""],
-        )} AS v (key, value))`,
-      );
+          TEXT_PAIR,
+        )
+        .text(" AS v (key, value))");
       writes.tags = tags.length;
     }
-    if (!(await this.#flew(ctes, writes))) return false;
+    if (!(await this.#flew(q, writes))) return false;
     this.#remember(keys.entries);
     return true;
   }
 
   /**
-   * Sends one statement of CTEs (`WITH …, … SELECT ok FROM guard`) as a flight; false when the
+   * Sends one statement of CTEs (`WITH guard AS (…), … SELECT FROM guard`) as a flight; false when the
    * database refused it (a guard, a key or a reference), in which case nothing was written.
    */
-  async #flew(ctes: RawBuilder<unknown>[], writes: Record<string, number>): Promise<boolean> {
-    const statement = sql`WITH ${sql.join(ctes)} SELECT ok FROM guard`.compile(this.#db);
-    if (statement.parameters.length > MAX_FLIGHT_PARAMETERS) return false;
+  async #flew(q: FlightStatement, writes: Record<string, number>): Promise<boolean> {
+    if (q.parameters.length > MAX_FLIGHT_PARAMETERS) return false;
+    const statement = q.compile();
     try {
       await this.#flight!([statement], writes);
       return true;
@@ -452,17 +457,13 @@ export class KyselyRunStore implements RunStore {
     }
     if (update.endTime !== undefined) set.end_time = update.endTime;
     if (update.runName !== undefined) set.run_name = update.runName;
-    if (this.#flight && Object.keys(set).length > 0) {
-      // one statement where the database pipelines; no row means no active run, said below
-      const [res] = await this.#flight([
-        this.#db
-          .updateTable("runs")
-          .set(set)
-          .where("run_id", "=", runId)
-          .where("lifecycle_stage", "=", "active")
-          .returningAll()
-          .compile(),
-      ]);
+    const columns = Object.keys(set) as Array<keyof RunsTable>;
+    if (this.#flight && columns.length > 0) {
+      // one statement where the database has flights; no row means no active run, said below
+      const q = new FlightStatement("UPDATE runs SET ");
+      for (const [i, c] of columns.entries()) q.text(`${i > 0 ? ", " : ""}${c} = `).param(set[c]);
+      q.text(" WHERE run_id = ").param(runId).text(" AND lifecycle_stage = 'active' RETURNING *");
+      const [res] = await this.#flight([q.compile("")], { runs: 1 });
       if (res!.rows.length === 1) return toRunInfo(res!.rows[0] as unknown as RunsTable);
     }
     return this.#tx(async (t) => {
@@ -682,14 +683,17 @@ export class KyselyRunStore implements RunStore {
     const experimentId = this.#runExperiment.get(b.runId);
     if (!this.#flight || experimentId === undefined) return false;
     const { runId, key, params, tags, metrics } = b;
-    const ctes = [
-      sql`guard AS (SELECT 1 / COUNT(*) AS ok FROM runs WHERE run_id = ${runId} AND lifecycle_stage = 'active')`,
-    ];
+    const q = new FlightStatement();
+    q.text("guard AS (SELECT 1 / COUNT(*) AS ok FROM runs WHERE run_id = ")
+      .param(runId)
+      .text(" AND lifecycle_stage = 'active')");
     const writes: Record<string, number> = {};
     if (b.heartbeatAt !== undefined) {
-      ctes.push(
-        sql`beat AS (UPDATE runs SET heartbeat_at = ${b.heartbeatAt}, status = 'RUNNING', end_time = NULL, crashed = 0 FROM guard WHERE run_id = ${runId} AND lifecycle_stage = 'active' AND (status = 'RUNNING' OR crashed = 1))`,
-      );
+      q.text(", beat AS (UPDATE runs SET heartbeat_at = ")
+        .param(b.heartbeatAt)
+        .text(", status = 'RUNNING', end_time = NULL, crashed = 0 FROM guard WHERE run_id = ")
+        .param(runId)
+        .text(" AND lifecycle_stage = 'active' AND (status = 'RUNNING' OR crashed = 1))");
       writes.runs = 1;
     }
     const empty = params.length === 0 && tags.length === 0 && metrics.length === 0;
@@ -700,57 +704,70 @@ export class KyselyRunStore implements RunStore {
     ]);
     if (!empty) {
       if (keys.rows.length > 0) {
-        ctes.push(keyCte(experimentId, keys.rows));
+        keyCte(q, experimentId, keys.rows);
         writes.experiment_keys = keys.rows.length;
       }
       if (key !== undefined) {
-        ctes.push(
-          sql`batch AS (INSERT INTO batch_keys (idempotency_key, run_id, created_time) SELECT ${key}, ${runId}, ${b.heartbeatAt ?? 0} FROM guard)`,
-        );
+        q.text(", batch AS (INSERT INTO batch_keys (idempotency_key, run_id, created_time) SELECT ")
+          .param(key)
+          .text(", ")
+          .param(runId)
+          .text(", ")
+          .param(b.heartbeatAt ?? 0)
+          .text(" FROM guard)");
         writes.batch_keys = 1;
       }
       if (params.length > 0) {
-        ctes.push(
-          sql`params AS (INSERT INTO params (run_id, key, value) SELECT ${runId}, v.key, v.value FROM guard, ${valuesOf(
+        q.text(", params AS (INSERT INTO params (run_id, key, value) SELECT ")
+          .param(runId)
+          .text(", v.key, v.value FROM guard, ")
+          .values(
             params.map((p) => [p.key, p.value]),
-            ["", ""],
-          )} AS v (key, value))`,
-        );
+            TEXT_PAIR,
+          )
+          .text(" AS v (key, value))");
         writes.params = params.length;
       }
       if (tags.length > 0) {
-        ctes.push(
-          sql`tags AS (INSERT INTO tags (run_id, key, value) SELECT ${runId}, v.key, v.value FROM guard, ${valuesOf(
+        q.text(", tags AS (INSERT INTO tags (run_id, key, value) SELECT ")
+          .param(runId)
+          .text(", v.key, v.value FROM guard, ")
+          .values(
             tags.map((x) => [x.key, x.value]),
-            ["", ""],
-          )} AS v (key, value) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value)`,
-        );
+            TEXT_PAIR,
+          )
+          .text(" AS v (key, value) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value)");
         writes.tags = tags.length;
       }
       if (metrics.length > 0) {
         const { chunks, summaries } = encodeMetrics(runId, metrics, new Map());
-        const columns = SUMMARY_COLUMNS.slice(1);
-        ctes.push(
-          sql`summary AS (INSERT INTO metric_summary (${sql.raw(SUMMARY_COLUMNS.join(", "))}) SELECT ${runId}, v.* FROM guard, ${valuesOf(
-            summaries.map((x) => columns.map((c) => x[c])),
+        q.text(`, summary AS (INSERT INTO metric_summary (${SUMMARY_COLUMNS.join(", ")}) SELECT `)
+          .param(runId)
+          .text(", v.* FROM guard, ")
+          .values(
+            summaries.map((x) => SUMMARY_VALUES.map((c) => x[c])),
             SUMMARY_CASTS,
-          )} AS v (${sql.raw(columns.join(", "))}) ON CONFLICT (run_id, key) DO UPDATE SET ${sql.join(
-            Object.entries(mergedSummary).map(([c, e]) => sql`${sql.raw(c)} = ${e}`),
-          )} RETURNING key, chunks)`,
-        );
+          )
+          .text(
+            ` AS v (${SUMMARY_VALUES.join(", ")}) ON CONFLICT (run_id, key) DO UPDATE SET ${MERGED_SUMMARY} RETURNING key, chunks)`,
+          );
         // each chunk's number counts back from the key's merged chunk count
         const perKey = new Map(summaries.map((x) => [x.key, x.chunks]));
-        ctes.push(
-          sql`chunks AS (INSERT INTO metric_chunks (run_id, key, seq, n, min_step, max_step, data) SELECT ${runId}, s.key, s.chunks - v.back, v.n, v.min_step, v.max_step, v.data FROM summary s JOIN ${valuesOf(
+        q.text(
+          ", chunks AS (INSERT INTO metric_chunks (run_id, key, seq, n, min_step, max_step, data) SELECT ",
+        )
+          .param(runId)
+          .text(", s.key, s.chunks - v.back, v.n, v.min_step, v.max_step, v.data FROM summary s JOIN ")
+          .values(
             chunks.map((c) => [c.key, perKey.get(c.key)! - c.seq, c.n, c.min_step, c.max_step, c.data]),
-            ["", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "BYTEA"],
-          )} AS v (key, back, n, min_step, max_step, data) ON v.key = s.key)`,
-        );
+            CHUNK_CASTS,
+          )
+          .text(" AS v (key, back, n, min_step, max_step, data) ON v.key = s.key)");
         writes.metric_summary = summaries.length;
         writes.metric_chunks = chunks.length;
       }
     }
-    if (!(await this.#flew(ctes, writes))) return false;
+    if (!(await this.#flew(q, writes))) return false;
     if (!empty) this.#remember(keys.entries);
     return true;
   }
@@ -1261,7 +1278,8 @@ const SUMMARY_COLUMNS: Array<keyof MetricSummaryTable> = [
   "count",
   "chunks",
 ];
-/** The SQL types of SUMMARY_COLUMNS after run_id, for a VALUES list ("" leaves text as it is). */
+/** SUMMARY_COLUMNS after run_id: a flight's VALUES list of summaries, and their SQL types. */
+const SUMMARY_VALUES = SUMMARY_COLUMNS.slice(1);
 const SUMMARY_CASTS = [
   "",
   "DOUBLE PRECISION",
@@ -1277,19 +1295,65 @@ const SUMMARY_CASTS = [
 /** Bound parameters a flight's one statement may take (PostgreSQL's limit is 65,535). */
 const MAX_FLIGHT_PARAMETERS = 30_000;
 
-/** `(VALUES (…), …)` of bound values, each column cast to its type (PostgreSQL; "" for text). */
-function valuesOf(rows: unknown[][], casts: string[]): RawBuilder<unknown> {
-  const row = (r: unknown[]) =>
-    sql`(${sql.join(r.map((v, i) => (casts[i] ? sql`CAST(${v} AS ${sql.raw(casts[i]!)})` : sql`${v}`)))})`;
-  return sql`(VALUES ${sql.join(rows.map(row))})`;
+/**
+ * A PostgreSQL statement of a flight written as text with numbered parameters: the run writes'
+ * statements are built on every call, and a Kysely query costs several times as much to build
+ * and compile. Most are `WITH guard AS (…), … SELECT FROM guard` (see #flew).
+ */
+class FlightStatement {
+  readonly #parts: string[];
+  readonly parameters: unknown[] = [];
+
+  constructor(start = "WITH ") {
+    this.#parts = [start];
+  }
+
+  text(s: string): this {
+    this.#parts.push(s);
+    return this;
+  }
+
+  /** A bound parameter, cast to `type` unless that is "" (text, or a type the context gives). */
+  param(value: unknown, type = ""): this {
+    this.parameters.push(value);
+    this.#parts.push(
+      type === "" ? `$${this.parameters.length}` : `CAST($${this.parameters.length} AS ${type})`,
+    );
+    return this;
+  }
+
+  /** `(VALUES (…), …)` of bound values, column `i` cast to `casts[i]`. */
+  values(rows: unknown[][], casts: readonly string[]): this {
+    this.#parts.push("(VALUES ");
+    rows.forEach((row, r) => {
+      this.#parts.push(r === 0 ? "(" : ", (");
+      row.forEach((v, i) => {
+        if (i > 0) this.#parts.push(", ");
+        this.param(v, casts[i]);
+      });
+      this.#parts.push(")");
+    });
+    this.#parts.push(")");
+    return this;
+  }
+
+  compile(end = " SELECT FROM guard"): CompiledQuery {
+    return CompiledQuery.raw(`${this.#parts.join("")}${end}`, this.parameters);
+  }
 }
 
+const TEXT_PAIR = ["", ""] as const;
+
 /** A flight's CTE adding keys to the experiment key registry, each once. */
-function keyCte(experimentId: number, rows: ExperimentKeyRow[]): RawBuilder<unknown> {
-  return sql`keys AS (INSERT INTO experiment_keys (experiment_id, kind, key) SELECT ${experimentId}, v.kind, v.key FROM guard, ${valuesOf(
-    rows.map((r) => [r.kind, r.key]),
-    ["", ""],
-  )} AS v (kind, key) ON CONFLICT DO NOTHING)`;
+function keyCte(q: FlightStatement, experimentId: number, rows: ExperimentKeyRow[]): void {
+  q.text(", keys AS (INSERT INTO experiment_keys (experiment_id, kind, key) SELECT ")
+    .param(experimentId)
+    .text(", v.kind, v.key FROM guard, ")
+    .values(
+      rows.map((r) => [r.kind, r.key]),
+      TEXT_PAIR,
+    )
+    .text(" AS v (kind, key) ON CONFLICT DO NOTHING)");
 }
 
 /** A heartbeat: an active run that is RUNNING (or was marked crashed) is alive at `now`. */
@@ -1554,24 +1618,18 @@ function encodeMetrics(
  * latest point is the one at the higher step (the batch's on a tie), min and max ignore NULL,
  * counts add up.
  */
-const mergedSummary = (() => {
-  const pick = <T>(column: string) =>
-    sql<T>`CASE WHEN excluded.last_step >= metric_summary.last_step THEN excluded.${sql.raw(column)} ELSE metric_summary.${sql.raw(column)} END`;
-  return {
-    last_value: pick<number | null>("last_value"),
-    last_nan: pick<number>("last_nan"),
-    last_step: pick<number>("last_step"),
-    last_timestamp: pick<number>("last_timestamp"),
-    min_value: sql<
-      number | null
-    >`CASE WHEN excluded.min_value IS NULL OR metric_summary.min_value < excluded.min_value THEN metric_summary.min_value ELSE excluded.min_value END`,
-    max_value: sql<
-      number | null
-    >`CASE WHEN excluded.max_value IS NULL OR metric_summary.max_value > excluded.max_value THEN metric_summary.max_value ELSE excluded.max_value END`,
-    count: sql<number>`metric_summary.count + excluded.count`,
-    chunks: sql<number>`metric_summary.chunks + excluded.chunks`,
-  };
-})();
+const MERGED_SUMMARY = [
+  ...["last_value", "last_nan", "last_step", "last_timestamp"].map(
+    (c) =>
+      `${c} = CASE WHEN excluded.last_step >= metric_summary.last_step THEN excluded.${c} ELSE metric_summary.${c} END`,
+  ),
+  "min_value = CASE WHEN excluded.min_value IS NULL OR metric_summary.min_value < excluded.min_value THEN metric_summary.min_value ELSE excluded.min_value END",
+  "max_value = CASE WHEN excluded.max_value IS NULL OR metric_summary.max_value > excluded.max_value THEN metric_summary.max_value ELSE excluded.max_value END",
+  "count = metric_summary.count + excluded.count",
+  "chunks = metric_summary.chunks + excluded.chunks",
+].join(", ");
+
+const CHUNK_CASTS = ["", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "BYTEA"] as const;
 
 function mergeSummary(
   prev: MetricSummaryTable | null,
