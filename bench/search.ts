@@ -3,7 +3,7 @@
  *
  * (a) Runs per second through the SDK, sequentially, on a fresh store: `sx.withRun` with 10
  *     params, 5 metrics and 3 tags (start, logParams, logMetrics, setTags, end), `--sdk-runs`
- *     of them (2,000) after 50 not timed. Target on PostgreSQL: ≥ 500 runs/s. On PostgreSQL also
+ *     of them (2,000) after 200 not timed. Target on PostgreSQL: ≥ 500 runs/s. On PostgreSQL also
  *     with `synchronous_commit=on` in the URI: run writes that wait for the disk (see PostgresOptions).
  * (b) 100,000 runs (10 params, 5 metrics, 3 tags each) in one experiment, filled through the
  *     store (`runs.createRun` / `logBatch`, 8 at a time on PostgreSQL); the issue's filter
@@ -29,6 +29,8 @@ const MODELS = ["rf", "gbdt", "logreg", "svm"];
 const PG = process.env.SEXTANT_TEST_PG ?? "postgres://postgres@127.0.0.1:5432/test";
 const T0 = 1_700_000_000_000;
 const TARGET = { postgresRunsPerSec: 500, searchP50Ms: 50 };
+/** Runs not timed before the SDK's rate is measured (connections, the JIT, prepared statements). */
+const WARM_UP = 200;
 
 /** Runs per second through the SDK, one run after another, on a fresh store of `kind`. */
 async function sdkRate(kind: "sqlite" | "postgres", runs: number, query = ""): Promise<number> {
@@ -53,9 +55,9 @@ async function sdkRate(kind: "sqlite" | "postgres", runs: number, query = ""): P
     });
   try {
     await sx.setExperiment("bench-sdk");
-    for (let i = 0; i < 50; i++) await one(i);
+    for (let i = 0; i < WARM_UP; i++) await one(i);
     const t0 = now();
-    for (let i = 0; i < runs; i++) await one(50 + i);
+    for (let i = 0; i < runs; i++) await one(WARM_UP + i);
     return Math.round(runs / (ms(t0) / 1000));
   } finally {
     const store = sx.store;
