@@ -1,6 +1,9 @@
 /**
  * The runs aggregate over SQL, shared by SQLite and PostgreSQL: every query written once with
  * Kysely against the Database (../engine) that supplies the connection and the transactions.
+ * Where the database has flights (PostgreSQL), the run writes the SDK sends all the time
+ * (createRun, logBatch, updateRun) go first as one statement each, written for PostgreSQL
+ * (FlightStatement); a write it refuses runs the checked transaction, which raises the typed error.
  */
 import { CompiledQuery, type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
 import { SextantError } from "../../core/errors.js";
@@ -718,25 +721,17 @@ export class KyselyRunStore implements RunStore {
         writes.batch_keys = 1;
       }
       if (params.length > 0) {
-        q.text(", params AS (INSERT INTO params (run_id, key, value) SELECT ")
-          .param(runId)
-          .text(", v.key, v.value FROM guard, ")
-          .values(
-            params.map((p) => [p.key, p.value]),
-            TEXT_PAIR,
-          )
-          .text(" AS v (key, value))");
+        keyValueCte(q, "params", runId, params, "");
         writes.params = params.length;
       }
       if (tags.length > 0) {
-        q.text(", tags AS (INSERT INTO tags (run_id, key, value) SELECT ")
-          .param(runId)
-          .text(", v.key, v.value FROM guard, ")
-          .values(
-            tags.map((x) => [x.key, x.value]),
-            TEXT_PAIR,
-          )
-          .text(" AS v (key, value) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value)");
+        keyValueCte(
+          q,
+          "tags",
+          runId,
+          tags,
+          " ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
+        );
         writes.tags = tags.length;
       }
       if (metrics.length > 0) {
@@ -1343,6 +1338,24 @@ class FlightStatement {
 }
 
 const TEXT_PAIR = ["", ""] as const;
+
+/** A flight's CTE inserting a run's params or tags (`conflict`: what a key it has already does). */
+function keyValueCte(
+  q: FlightStatement,
+  table: "params" | "tags",
+  runId: string,
+  pairs: Array<{ key: string; value: string }>,
+  conflict: string,
+): void {
+  q.text(`, ${table} AS (INSERT INTO ${table} (run_id, key, value) SELECT `)
+    .param(runId)
+    .text(", v.key, v.value FROM guard, ")
+    .values(
+      pairs.map((p) => [p.key, p.value]),
+      TEXT_PAIR,
+    )
+    .text(` AS v (key, value)${conflict})`);
+}
 
 /** A flight's CTE adding keys to the experiment key registry, each once. */
 function keyCte(q: FlightStatement, experimentId: number, rows: ExperimentKeyRow[]): void {
