@@ -28,7 +28,7 @@ import { availableParallelism } from "node:os";
 import { HttpStore, PostgresStore } from "../src/store/index.js";
 import { median, runOptuna, sextantOverhead, summarize } from "./hpo.js";
 import { sdkIngest } from "./http-ingest.js";
-import { analyzeSearchTables, populate, QUERIES } from "./search.js";
+import { populate, QUERIES } from "./search.js";
 import { type BenchServer, startBenchServer } from "./server-proc.js";
 import { ms, now, parseArgs, percentile, progress, tempDir } from "./util.js";
 
@@ -141,7 +141,7 @@ async function search(one: string[], two: string[], schema: string, a: Record<st
   try {
     progress(`search: generating ${runs} runs`);
     experimentId = await populate(store, runs, 8);
-    await analyzeSearchTables(schema);
+    await store.database.analyzed(); // the store keeps its planner statistics itself
     const q = QUERIES.filterOrderBySameMetric!;
     for (let i = 0; i < 33; i++) {
       const t = now();

@@ -8,6 +8,11 @@ import type { MetricSeriesInput } from "../store/index.js";
 
 /** Points per block. Blocks are filled in turn and never copied until a write takes them. */
 const BLOCK = 4096;
+/**
+ * Points in a series' first block: many runs log a few points per key (a final score), and
+ * 96 KB per key and run for those would be most of what logging them costs.
+ */
+const FIRST_BLOCK = 64;
 
 interface Block {
   steps: Float64Array;
@@ -15,18 +20,22 @@ interface Block {
   values: Float64Array;
 }
 
-function newBlock(): Block {
-  const buf = new ArrayBuffer(3 * 8 * BLOCK);
+function newBlock(size: number): Block {
+  const buf = new ArrayBuffer(3 * 8 * size);
   return {
-    steps: new Float64Array(buf, 0, BLOCK),
-    timestamps: new Float64Array(buf, 8 * BLOCK, BLOCK),
-    values: new Float64Array(buf, 16 * BLOCK, BLOCK),
+    steps: new Float64Array(buf, 0, size),
+    timestamps: new Float64Array(buf, 8 * size, size),
+    values: new Float64Array(buf, 16 * size, size),
   };
 }
+
+const EMPTY = newBlock(0);
 
 class SeriesBuffer {
   /** Filled blocks, oldest first. */
   #full: Block[] = [];
+  /** Points in the filled blocks. */
+  #fullPoints = 0;
   steps!: Float64Array;
   timestamps!: Float64Array;
   values!: Float64Array;
@@ -34,7 +43,8 @@ class SeriesBuffer {
   n = 0;
 
   constructor() {
-    this.#use(newBlock());
+    // the first block is allocated by the first push
+    this.#use(EMPTY);
   }
 
   #use(b: Block): void {
@@ -45,13 +55,16 @@ class SeriesBuffer {
   }
 
   get count(): number {
-    return this.#full.length * BLOCK + this.n;
+    return this.#fullPoints + this.n;
   }
 
   push(step: number, timestamp: number, value: number): void {
-    if (this.n === BLOCK) {
-      this.#full.push({ steps: this.steps, timestamps: this.timestamps, values: this.values });
-      this.#use(newBlock());
+    if (this.n === this.values.length) {
+      if (this.n > 0) {
+        this.#full.push({ steps: this.steps, timestamps: this.timestamps, values: this.values });
+        this.#fullPoints += this.n;
+      }
+      this.#use(newBlock(this.#fullPoints === 0 ? FIRST_BLOCK : BLOCK));
     }
     const i = this.n++;
     this.steps[i] = step;
@@ -87,7 +100,7 @@ class SeriesBuffer {
         ...this.#full,
         { steps: this.steps, timestamps: this.timestamps, values: this.values },
       ]) {
-        const len = Math.min(BLOCK, total - at);
+        const len = Math.min(b.values.length, total - at);
         out.steps.set(b.steps.subarray(0, len), at);
         out.timestamps.set(b.timestamps.subarray(0, len), at);
         out.values.set(b.values.subarray(0, len), at);
@@ -95,7 +108,9 @@ class SeriesBuffer {
       }
     }
     this.#full = [];
-    this.#use(newBlock());
+    this.#fullPoints = 0;
+    // the next push allocates afresh: the arrays handed over belong to the writer now
+    this.#use(EMPTY);
     return out;
   }
 }

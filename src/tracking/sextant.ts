@@ -158,12 +158,17 @@ export interface SextantLoadStudyOptions
 
 const DIFF_ARTIFACT = "sextant/code.diff";
 
+let processUser: string | undefined;
+
+/** The OS user running this process (looked up once: it costs a system call every time). */
 function osUser(): string {
+  if (processUser !== undefined) return processUser;
   try {
-    return userInfo().username;
+    processUser = userInfo().username;
   } catch {
-    return process.env.USER ?? "unknown";
+    processUser = process.env.USER ?? "unknown";
   }
+  return processUser;
 }
 
 function resolveCapture(c: CaptureOptions | false | undefined): Required<CaptureOptions> {

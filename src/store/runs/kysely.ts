@@ -1,8 +1,11 @@
 /**
  * The runs aggregate over SQL, shared by SQLite and PostgreSQL: every query written once with
  * Kysely against the Database (../engine) that supplies the connection and the transactions.
+ * Where the database has flights (PostgreSQL), the run writes the SDK sends all the time
+ * (createRun, logBatch, updateRun) go first as one statement each, written for PostgreSQL
+ * (FlightStatement); a write it refuses runs the checked transaction, which raises the typed error.
  */
-import { type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
+import { CompiledQuery, type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
 import {
   LIMITS,
   newRunId,
@@ -16,7 +19,15 @@ import {
   validateRunName,
   validateTagValue,
 } from "../../core/index.js";
-import type { Database, DB, Dialect, MetricSummaryTable, RunsTable, Tx } from "../engine/index.js";
+import type {
+  Database,
+  DB,
+  Dialect,
+  FlightResult,
+  MetricSummaryTable,
+  RunsTable,
+  Tx,
+} from "../engine/index.js";
 import { checkSearchSize, type OrderBy, parseFilter, parseOrderBy } from "../search/index.js";
 import {
   type ArtifactEntry,
@@ -91,6 +102,10 @@ export class KyselyRunStore implements RunStore {
   readonly #pending: PendingBatch[] = [];
   #draining = false;
   readonly #runExperiment = new Map<string, number>();
+  /** The database's one-round-trip transactions, where it has them (PostgreSQL). */
+  readonly #flight:
+    | ((statements: readonly CompiledQuery[], writes?: Record<string, number>) => Promise<FlightResult[]>)
+    | undefined;
   readonly #knownKeys = new Set<string>();
 
   constructor(database: Database, options: KyselyRunStoreOptions = {}) {
@@ -100,6 +115,7 @@ export class KyselyRunStore implements RunStore {
     this.#searchBudget = options.searchBudget ?? SEARCH_BUDGET;
     // SQLite has one writer at a time anyway; PostgreSQL runs concurrent transactions itself.
     this.#groupCommit = database.dialect === "sqlite";
+    this.#flight = database.flight?.bind(database);
   }
 
   /** Runs `fn` in one write transaction: all of it commits or none of it does. */
@@ -158,31 +174,30 @@ export class KyselyRunStore implements RunStore {
 
   async getExperiment(experimentId: string): Promise<Experiment> {
     const id = parseExperimentId(experimentId);
-    const row = await this.#db
-      .selectFrom("experiments")
-      .selectAll()
-      .where("experiment_id", "=", id)
-      .executeTakeFirst();
+    // the experiment and its tags at once (on PostgreSQL, over two pooled connections)
+    const [row, tags] = await Promise.all([
+      this.#db.selectFrom("experiments").selectAll().where("experiment_id", "=", id).executeTakeFirst(),
+      this.#db
+        .selectFrom("experiment_tags")
+        .select(["key", "value"])
+        .where("experiment_id", "=", id)
+        .execute(),
+    ]);
     if (!row) throw experimentNotFound(experimentId);
-    return this.#experimentWithTags(row);
+    return toExperiment(row, tags);
   }
 
   async getExperimentByName(name: string): Promise<Experiment | null> {
-    const row = await this.#db
-      .selectFrom("experiments")
-      .selectAll()
-      .where("name", "=", name)
-      .executeTakeFirst();
-    return row ? this.#experimentWithTags(row) : null;
-  }
-
-  async #experimentWithTags(row: Selectable<DB["experiments"]>): Promise<Experiment> {
-    const tags = await this.#db
-      .selectFrom("experiment_tags")
-      .select(["key", "value"])
-      .where("experiment_id", "=", row.experiment_id)
-      .execute();
-    return toExperiment(row, tags);
+    const [row, tags] = await Promise.all([
+      this.#db.selectFrom("experiments").selectAll().where("name", "=", name).executeTakeFirst(),
+      this.#db
+        .selectFrom("experiment_tags as t")
+        .innerJoin("experiments as e", "e.experiment_id", "t.experiment_id")
+        .select(["t.key", "t.value"])
+        .where("e.name", "=", name)
+        .execute(),
+    ]);
+    return row ? toExperiment(row, tags) : null;
   }
 
   async listExperiments(viewType: ViewType = "active"): Promise<ExperimentSummary[]> {
@@ -317,42 +332,102 @@ export class KyselyRunStore implements RunStore {
       environment: input.environment == null ? null : JSON.stringify(input.environment),
       deleted_time: null,
     };
-    await this.#tx(async (t) => {
-      const exp = await this.#requireExperiment(t, expId, input.experimentId);
-      if (exp.lifecycle_stage !== "active") {
-        throw new SextantError(
-          "INVALID_STATE",
-          `experiment ${input.experimentId} is deleted; restore it to add runs`,
-          {
-            experimentId: input.experimentId,
-          },
-        );
-      }
-      if (input.parentRunId != null) {
-        const parent = await t
-          .selectFrom("runs")
-          .select("run_id")
-          .where("run_id", "=", input.parentRunId)
-          .executeTakeFirst();
-        if (!parent) throw runNotFound(input.parentRunId);
-      }
-      const clash = await t
+    if (!(await this.#createRunFlight(row, tags))) {
+      await this.#tx(async (t) => {
+        await this.#createRunChecked(t, row, tags, input);
+      });
+    }
+    this.#cacheExperiment(runId, expId);
+    return toRunInfo(row);
+  }
+
+  /**
+   * createRun in one statement where the database has flights (PostgreSQL): a guard that fails
+   * (dividing by zero) unless the experiment is active and the parent exists, and the writes as
+   * data-modifying CTEs that read the guard; the primary key refuses a clashing run id. Returns
+   * false, having written nothing, when anything was refused: the checked transaction then says why.
+   */
+  async #createRunFlight(row: RunsTable, tags: Array<{ key: string; value: string }>): Promise<boolean> {
+    if (!this.#flight) return false;
+    const q = new FlightStatement();
+    q.text("guard AS (SELECT 1 / COUNT(*) AS ok FROM experiments WHERE experiment_id = ")
+      .param(row.experiment_id)
+      .text(" AND lifecycle_stage = 'active'");
+    if (row.parent_run_id !== null) {
+      q.text(" AND EXISTS (SELECT 1 FROM runs WHERE run_id = ").param(row.parent_run_id).text(")");
+    }
+    q.text(`), run AS (INSERT INTO runs (${RUN_COLUMNS.join(", ")}) SELECT `);
+    RUN_COLUMNS.forEach((c, i) => {
+      if (i > 0) q.text(", ");
+      q.param(row[c]);
+    });
+    q.text(" FROM guard RETURNING run_id)");
+    const keys = this.#unknownKeys(row.experiment_id, [["tag", tags.map((x) => x.key)]]);
+    const writes: Record<string, number> = { runs: 1 };
+    if (keys.rows.length > 0) {
+      keyCte(q, row.experiment_id, keys.rows);
+      writes.experiment_keys = keys.rows.length;
+    }
+    if (tags.length > 0) {
+      q.text(", tags AS (INSERT INTO tags (run_id, key, value) SELECT run.run_id, v.key, v.value FROM run, ")
+        .values(
+          tags.map((x) => [x.key, x.value]),
+          TEXT_PAIR,
+        )
+        .text(" AS v (key, value))");
+      writes.tags = tags.length;
+    }
+    if (!(await this.#flew(q, writes))) return false;
+    this.#remember(keys.entries);
+    return true;
+  }
+
+  /**
+   * Sends one statement of CTEs (`WITH guard AS (…), … SELECT FROM guard`) as a flight; false when the
+   * database refused it (a guard, a key or a reference), in which case nothing was written.
+   */
+  async #flew(q: FlightStatement, writes: Record<string, number>): Promise<boolean> {
+    if (q.parameters.length > MAX_FLIGHT_PARAMETERS) return false;
+    const statement = q.compile();
+    try {
+      await this.#flight!([statement], writes);
+      return true;
+    } catch (e) {
+      if (isRefusal(e)) return false;
+      throw e;
+    }
+  }
+
+  async #createRunChecked(
+    t: Tx,
+    row: RunsTable,
+    tags: Array<{ key: string; value: string }>,
+    input: CreateRunInput,
+  ): Promise<void> {
+    const { run_id: runId, experiment_id: expId } = row;
+    const exp = await this.#requireExperiment(t, expId, input.experimentId);
+    if (exp.lifecycle_stage !== "active") {
+      throw new SextantError(
+        "INVALID_STATE",
+        `experiment ${input.experimentId} is deleted; restore it to add runs`,
+        {
+          experimentId: input.experimentId,
+        },
+      );
+    }
+    if (input.parentRunId != null) {
+      const parent = await t
         .selectFrom("runs")
         .select("run_id")
-        .where("run_id", "=", runId)
+        .where("run_id", "=", input.parentRunId)
         .executeTakeFirst();
-      if (clash)
-        throw new SextantError("INVALID_ARGUMENT", `a run with id ${runId} already exists`, { runId });
-      await t.insertInto("runs").values(row).execute();
-      await this.#registerKeys(t, expId, [["tag", tags.map((x) => x.key)]]);
-      for (let i = 0; i < tags.length; i += INSERT_ROWS) {
-        await t
-          .insertInto("tags")
-          .values(tags.slice(i, i + INSERT_ROWS).map((x) => ({ run_id: runId, ...x })))
-          .execute();
-      }
-    });
-    return toRunInfo(row);
+      if (!parent) throw runNotFound(input.parentRunId);
+    }
+    const clash = await t.selectFrom("runs").select("run_id").where("run_id", "=", runId).executeTakeFirst();
+    if (clash) throw new SextantError("INVALID_ARGUMENT", `a run with id ${runId} already exists`, { runId });
+    await t.insertInto("runs").values(row).execute();
+    await this.#registerKeys(t, expId, [["tag", tags.map((x) => x.key)]]);
+    for (const q of tagInserts(t, runId, tags, false)) await q.execute();
   }
 
   async getRun(runId: string): Promise<Run> {
@@ -378,15 +453,24 @@ export class KyselyRunStore implements RunStore {
         `endTime must be a non-negative integer, got ${update.endTime}`,
       );
     }
+    const set: Partial<RunsTable> = {};
+    if (update.status !== undefined) {
+      set.status = update.status;
+      set.crashed = 0;
+    }
+    if (update.endTime !== undefined) set.end_time = update.endTime;
+    if (update.runName !== undefined) set.run_name = update.runName;
+    const columns = Object.keys(set) as Array<keyof RunsTable>;
+    if (this.#flight && columns.length > 0) {
+      // one statement where the database has flights; no row means no active run, said below
+      const q = new FlightStatement("UPDATE runs SET ");
+      for (const [i, c] of columns.entries()) q.text(`${i > 0 ? ", " : ""}${c} = `).param(set[c]);
+      q.text(" WHERE run_id = ").param(runId).text(" AND lifecycle_stage = 'active' RETURNING *");
+      const [res] = await this.#flight([q.compile("")], { runs: 1 });
+      if (res!.rows.length === 1) return toRunInfo(res!.rows[0] as unknown as RunsTable);
+    }
     return this.#tx(async (t) => {
       await this.#requireActiveRun(t, runId);
-      const set: Partial<RunsTable> = {};
-      if (update.status !== undefined) {
-        set.status = update.status;
-        set.crashed = 0;
-      }
-      if (update.endTime !== undefined) set.end_time = update.endTime;
-      if (update.runName !== undefined) set.run_name = update.runName;
       if (Object.keys(set).length > 0)
         await t.updateTable("runs").set(set).where("run_id", "=", runId).execute();
       const row = await t
@@ -416,13 +500,7 @@ export class KyselyRunStore implements RunStore {
   }
 
   async #beat(t: Tx, runId: string, now: number): Promise<boolean> {
-    const res = await t
-      .updateTable("runs")
-      .set({ heartbeat_at: now, status: "RUNNING", end_time: null, crashed: 0 })
-      .where("run_id", "=", runId)
-      .where("lifecycle_stage", "=", "active")
-      .where((eb) => eb.or([eb("status", "=", "RUNNING"), eb("crashed", "=", 1)]))
-      .executeTakeFirst();
+    const res = await beatQuery(t, runId, now).executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
   }
 
@@ -469,7 +547,17 @@ export class KyselyRunStore implements RunStore {
    * has seen committed are skipped; returns the cache entries to add once the transaction commits.
    */
   async #registerKeys(t: Tx, experimentId: number, groups: Array<[string, string[]]>): Promise<string[]> {
-    const rows: Array<{ experiment_id: number; kind: string; key: string }> = [];
+    const { rows, entries } = this.#unknownKeys(experimentId, groups);
+    for (const q of keyInserts(t, rows)) await q.execute();
+    return entries;
+  }
+
+  /** The keys of `groups` this process has not seen committed for the experiment. */
+  #unknownKeys(
+    experimentId: number,
+    groups: Array<[string, string[]]>,
+  ): { rows: ExperimentKeyRow[]; entries: string[] } {
+    const rows: ExperimentKeyRow[] = [];
     const entries: string[] = [];
     for (const [kind, keys] of groups) {
       for (const key of keys) {
@@ -479,14 +567,7 @@ export class KyselyRunStore implements RunStore {
         rows.push({ experiment_id: experimentId, kind, key });
       }
     }
-    for (let i = 0; i < rows.length; i += INSERT_ROWS) {
-      await t
-        .insertInto("experiment_keys")
-        .values(rows.slice(i, i + INSERT_ROWS))
-        .onConflict((oc) => oc.columns(["experiment_id", "kind", "key"]).doNothing())
-        .execute();
-    }
-    return entries;
+    return { rows, entries };
   }
 
   #remember(entries: string[] | undefined): void {
@@ -532,6 +613,7 @@ export class KyselyRunStore implements RunStore {
     };
     for (const m of prepared.metrics) validateSeries(m);
     if (!this.#groupCommit) {
+      if (await this.#logBatchFlight(prepared)) return;
       await this.#tx((t) => this.#applyBatch(t, prepared));
       this.#remember(prepared.registered);
       return;
@@ -591,6 +673,100 @@ export class KyselyRunStore implements RunStore {
     }
   }
 
+  /**
+   * logBatch in one statement where the database has flights (see #createRunFlight): a guard that
+   * fails unless the run is active, and the writes. The params, and the idempotency key, are
+   * inserted as new: one the run already has is refused, and the checked transaction then sorts
+   * out a repeat from a conflict (or acknowledges an applied batch). Metric summaries are merged
+   * in SQL (mergedSummary) and the chunks numbered back from the merged chunk counts the upsert
+   * returns, so nothing is read first. Returns false, having written nothing, when anything was
+   * refused.
+   */
+  async #logBatchFlight(b: PreparedBatch): Promise<boolean> {
+    const experimentId = this.#runExperiment.get(b.runId);
+    if (!this.#flight || experimentId === undefined) return false;
+    const { runId, key, params, tags, metrics } = b;
+    const q = new FlightStatement();
+    q.text("guard AS (SELECT 1 / COUNT(*) AS ok FROM runs WHERE run_id = ")
+      .param(runId)
+      .text(" AND lifecycle_stage = 'active')");
+    const writes: Record<string, number> = {};
+    if (b.heartbeatAt !== undefined) {
+      q.text(", beat AS (UPDATE runs SET heartbeat_at = ")
+        .param(b.heartbeatAt)
+        .text(", status = 'RUNNING', end_time = NULL, crashed = 0 FROM guard WHERE run_id = ")
+        .param(runId)
+        .text(" AND lifecycle_stage = 'active' AND (status = 'RUNNING' OR crashed = 1))");
+      writes.runs = 1;
+    }
+    const empty = params.length === 0 && tags.length === 0 && metrics.length === 0;
+    const keys = this.#unknownKeys(experimentId, [
+      ["param", params.map((p) => p.key)],
+      ["tag", tags.map((x) => x.key)],
+      ["metric", metrics.map((m) => m.key)],
+    ]);
+    if (!empty) {
+      if (keys.rows.length > 0) {
+        keyCte(q, experimentId, keys.rows);
+        writes.experiment_keys = keys.rows.length;
+      }
+      if (key !== undefined) {
+        q.text(", batch AS (INSERT INTO batch_keys (idempotency_key, run_id, created_time) SELECT ")
+          .param(key)
+          .text(", ")
+          .param(runId)
+          .text(", ")
+          .param(b.heartbeatAt ?? 0)
+          .text(" FROM guard)");
+        writes.batch_keys = 1;
+      }
+      if (params.length > 0) {
+        keyValueCte(q, "params", runId, params, "");
+        writes.params = params.length;
+      }
+      if (tags.length > 0) {
+        keyValueCte(
+          q,
+          "tags",
+          runId,
+          tags,
+          " ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
+        );
+        writes.tags = tags.length;
+      }
+      if (metrics.length > 0) {
+        const { chunks, summaries } = encodeMetrics(runId, metrics, new Map());
+        q.text(`, summary AS (INSERT INTO metric_summary (${SUMMARY_COLUMNS.join(", ")}) SELECT `)
+          .param(runId)
+          .text(", v.* FROM guard, ")
+          .values(
+            summaries.map((x) => SUMMARY_VALUES.map((c) => x[c])),
+            SUMMARY_CASTS,
+          )
+          .text(
+            ` AS v (${SUMMARY_VALUES.join(", ")}) ON CONFLICT (run_id, key) DO UPDATE SET ${MERGED_SUMMARY} RETURNING key, chunks)`,
+          );
+        // each chunk's number counts back from the key's merged chunk count
+        const perKey = new Map(summaries.map((x) => [x.key, x.chunks]));
+        q.text(
+          ", chunks AS (INSERT INTO metric_chunks (run_id, key, seq, n, min_step, max_step, data) SELECT ",
+        )
+          .param(runId)
+          .text(", s.key, s.chunks - v.back, v.n, v.min_step, v.max_step, v.data FROM summary s JOIN ")
+          .values(
+            chunks.map((c) => [c.key, perKey.get(c.key)! - c.seq, c.n, c.min_step, c.max_step, c.data]),
+            CHUNK_CASTS,
+          )
+          .text(" AS v (key, back, n, min_step, max_step, data) ON v.key = s.key)");
+        writes.metric_summary = summaries.length;
+        writes.metric_chunks = chunks.length;
+      }
+    }
+    if (!(await this.#flew(q, writes))) return false;
+    if (!empty) this.#remember(keys.entries);
+    return true;
+  }
+
   async #applyBatch(t: Tx, b: PreparedBatch): Promise<void> {
     const { runId, key, params, tags, metrics } = b;
     // A heartbeat that lands proves the run exists and is active; otherwise look at it.
@@ -612,17 +788,7 @@ export class KyselyRunStore implements RunStore {
       if (Number(res.numInsertedOrUpdatedRows ?? 0n) === 0) return;
     }
     if (params.length > 0) await this.#writeParams(t, runId, params);
-    if (tags.length > 0) {
-      for (let i = 0; i < tags.length; i += INSERT_ROWS) {
-        await t
-          .insertInto("tags")
-          .values(tags.slice(i, i + INSERT_ROWS).map((x) => ({ run_id: runId, ...x })))
-          .onConflict((oc) =>
-            oc.columns(["run_id", "key"]).doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })),
-          )
-          .execute();
-      }
-    }
+    for (const q of tagInserts(t, runId, tags, true)) await q.execute();
     if (metrics.length > 0) await this.#writeMetrics(t, runId, metrics);
   }
 
@@ -644,24 +810,12 @@ export class KyselyRunStore implements RunStore {
       if (old === undefined) fresh.push(p);
       else if (old !== p.value) throw paramConflict(runId, p.key, old, p.value);
     }
-    for (let i = 0; i < fresh.length; i += INSERT_ROWS) {
-      await t
-        .insertInto("params")
-        .values(fresh.slice(i, i + INSERT_ROWS).map((p) => ({ run_id: runId, ...p })))
-        .execute();
-    }
+    for (const q of paramInserts(t, runId, fresh)) await q.execute();
   }
 
   async #writeMetrics(t: Tx, runId: string, series: MetricSeriesInput[]): Promise<void> {
-    // Merge fragments of the same key so each key gets one summary update.
-    const byKey = new Map<string, MetricSeriesInput[]>();
-    for (const s of series) {
-      const list = byKey.get(s.key) ?? [];
-      if (list.length === 0) byKey.set(s.key, list);
-      list.push(s);
-    }
-    const keys = [...byKey.keys()];
-    const current = new Map<string, Selectable<MetricSummaryTable>>();
+    const keys = [...new Set(series.map((x) => x.key))];
+    const current = new Map<string, MetricSummaryTable>();
     for (let i = 0; i < keys.length; i += INSERT_ROWS) {
       let q = t
         .selectFrom("metric_summary")
@@ -669,42 +823,9 @@ export class KyselyRunStore implements RunStore {
         .where("run_id", "=", runId)
         .where("key", "in", keys.slice(i, i + INSERT_ROWS));
       if (this.#dialect === "postgres") q = q.forUpdate();
-      for (const r of await q.execute()) current.set(r.key, r);
+      for (const r of await q.execute()) current.set(r.key, normalizeSummary(r));
     }
-    const chunks: Array<Selectable<DB["metric_chunks"]>> = [];
-    const summaries: MetricSummaryTable[] = [];
-    for (const [key, parts] of byKey) {
-      const prev = current.get(key);
-      let seq = prev ? Number(prev.chunks) : 0;
-      let sum: MetricSummaryTable | null = prev ? normalizeSummary(prev) : null;
-      for (const part of parts) {
-        const total = part.values.length;
-        for (let off = 0; off < total; off += CHUNK_POINTS) {
-          const end = Math.min(total, off + CHUNK_POINTS);
-          const cols: SeriesColumns =
-            off === 0 && end === total
-              ? part
-              : {
-                  steps: part.steps.subarray(off, end),
-                  timestamps: part.timestamps.subarray(off, end),
-                  values: part.values.subarray(off, end),
-                };
-          const st = seriesStats(cols);
-          chunks.push({
-            run_id: runId,
-            key,
-            seq: seq++,
-            n: st.n,
-            min_step: st.minStep,
-            max_step: st.maxStep,
-            data: encodeChunk(cols),
-          });
-          sum = mergeSummary(sum, runId, key, cols, st);
-        }
-      }
-      sum!.chunks = seq;
-      summaries.push(sum!);
-    }
+    const { chunks, summaries } = encodeMetrics(runId, series, current);
     for (let i = 0; i < chunks.length; i += 100) {
       await t
         .insertInto("metric_chunks")
@@ -1120,6 +1241,198 @@ export class KyselyRunStore implements RunStore {
 
 // ---------------------------------------------------------------- helpers
 
+/** The runs table's columns, in the order a flight inserts them. */
+const RUN_COLUMNS: Array<keyof RunsTable> = [
+  "run_id",
+  "experiment_id",
+  "run_name",
+  "user_id",
+  "status",
+  "start_time",
+  "end_time",
+  "parent_run_id",
+  "lifecycle_stage",
+  "artifact_uri",
+  "heartbeat_at",
+  "crashed",
+  "seed",
+  "code",
+  "environment",
+  "deleted_time",
+];
+
+const SUMMARY_COLUMNS: Array<keyof MetricSummaryTable> = [
+  "run_id",
+  "key",
+  "last_value",
+  "last_nan",
+  "last_step",
+  "last_timestamp",
+  "min_value",
+  "max_value",
+  "count",
+  "chunks",
+];
+/** SUMMARY_COLUMNS after run_id: a flight's VALUES list of summaries, and their SQL types. */
+const SUMMARY_VALUES = SUMMARY_COLUMNS.slice(1);
+const SUMMARY_CASTS = [
+  "",
+  "DOUBLE PRECISION",
+  "BIGINT",
+  "BIGINT",
+  "BIGINT",
+  "DOUBLE PRECISION",
+  "DOUBLE PRECISION",
+  "BIGINT",
+  "BIGINT",
+];
+
+/** Bound parameters a flight's one statement may take (PostgreSQL's limit is 65,535). */
+const MAX_FLIGHT_PARAMETERS = 30_000;
+
+/**
+ * A PostgreSQL statement of a flight written as text with numbered parameters: the run writes'
+ * statements are built on every call, and a Kysely query costs several times as much to build
+ * and compile. Most are `WITH guard AS (…), … SELECT FROM guard` (see #flew).
+ */
+class FlightStatement {
+  readonly #parts: string[];
+  readonly parameters: unknown[] = [];
+
+  constructor(start = "WITH ") {
+    this.#parts = [start];
+  }
+
+  text(s: string): this {
+    this.#parts.push(s);
+    return this;
+  }
+
+  /** A bound parameter, cast to `type` unless that is "" (text, or a type the context gives). */
+  param(value: unknown, type = ""): this {
+    this.parameters.push(value);
+    this.#parts.push(
+      type === "" ? `$${this.parameters.length}` : `CAST($${this.parameters.length} AS ${type})`,
+    );
+    return this;
+  }
+
+  /** `(VALUES (…), …)` of bound values, column `i` cast to `casts[i]`. */
+  values(rows: unknown[][], casts: readonly string[]): this {
+    this.#parts.push("(VALUES ");
+    rows.forEach((row, r) => {
+      this.#parts.push(r === 0 ? "(" : ", (");
+      row.forEach((v, i) => {
+        if (i > 0) this.#parts.push(", ");
+        this.param(v, casts[i]);
+      });
+      this.#parts.push(")");
+    });
+    this.#parts.push(")");
+    return this;
+  }
+
+  compile(end = " SELECT FROM guard"): CompiledQuery {
+    return CompiledQuery.raw(`${this.#parts.join("")}${end}`, this.parameters);
+  }
+}
+
+const TEXT_PAIR = ["", ""] as const;
+
+/** A flight's CTE inserting a run's params or tags (`conflict`: what a key it has already does). */
+function keyValueCte(
+  q: FlightStatement,
+  table: "params" | "tags",
+  runId: string,
+  pairs: Array<{ key: string; value: string }>,
+  conflict: string,
+): void {
+  q.text(`, ${table} AS (INSERT INTO ${table} (run_id, key, value) SELECT `)
+    .param(runId)
+    .text(", v.key, v.value FROM guard, ")
+    .values(
+      pairs.map((p) => [p.key, p.value]),
+      TEXT_PAIR,
+    )
+    .text(` AS v (key, value)${conflict})`);
+}
+
+/** A flight's CTE adding keys to the experiment key registry, each once. */
+function keyCte(q: FlightStatement, experimentId: number, rows: ExperimentKeyRow[]): void {
+  q.text(", keys AS (INSERT INTO experiment_keys (experiment_id, kind, key) SELECT ")
+    .param(experimentId)
+    .text(", v.kind, v.key FROM guard, ")
+    .values(
+      rows.map((r) => [r.kind, r.key]),
+      TEXT_PAIR,
+    )
+    .text(" AS v (kind, key) ON CONFLICT DO NOTHING)");
+}
+
+/** A heartbeat: an active run that is RUNNING (or was marked crashed) is alive at `now`. */
+function beatQuery(t: Tx, runId: string, now: number) {
+  return t
+    .updateTable("runs")
+    .set({ heartbeat_at: now, status: "RUNNING", end_time: null, crashed: 0 })
+    .where("run_id", "=", runId)
+    .where("lifecycle_stage", "=", "active")
+    .where((eb) => eb.or([eb("status", "=", "RUNNING"), eb("crashed", "=", 1)]));
+}
+
+type ExperimentKeyRow = { experiment_id: number; kind: string; key: string };
+
+/** Adds rows to the experiment key registry, each once. */
+function keyInserts(t: Tx, rows: ExperimentKeyRow[]) {
+  const out = [];
+  for (let i = 0; i < rows.length; i += INSERT_ROWS) {
+    out.push(
+      t
+        .insertInto("experiment_keys")
+        .values(rows.slice(i, i + INSERT_ROWS))
+        .onConflict((oc) => oc.columns(["experiment_id", "kind", "key"]).doNothing()),
+    );
+  }
+  return out;
+}
+
+/** Inserts a run's tags; `replace` overwrites the values of tags it already has. */
+function tagInserts(t: Tx, runId: string, tags: Array<{ key: string; value: string }>, replace: boolean) {
+  const out = [];
+  for (let i = 0; i < tags.length; i += INSERT_ROWS) {
+    const q = t
+      .insertInto("tags")
+      .values(tags.slice(i, i + INSERT_ROWS).map((x) => ({ run_id: runId, ...x })));
+    out.push(
+      replace
+        ? q.onConflict((oc) =>
+            oc.columns(["run_id", "key"]).doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })),
+          )
+        : q,
+    );
+  }
+  return out;
+}
+
+/** Inserts params a run does not have yet (a key it has makes the insert fail). */
+function paramInserts(t: Tx, runId: string, params: Array<{ key: string; value: string }>) {
+  const out = [];
+  for (let i = 0; i < params.length; i += INSERT_ROWS) {
+    out.push(
+      t.insertInto("params").values(params.slice(i, i + INSERT_ROWS).map((p) => ({ run_id: runId, ...p }))),
+    );
+  }
+  return out;
+}
+
+/**
+ * A database's refusal of a statement: a data exception (a flight's guard divides by zero) or an
+ * integrity constraint (a key that exists, a reference that does not).
+ */
+function isRefusal(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^2[23][0-9A-Z]{3}$/.test(code);
+}
+
 function experimentNotFound(id: string): SextantError {
   return new SextantError("EXPERIMENT_NOT_FOUND", `no experiment with id '${id}'`, { experimentId: id });
 }
@@ -1259,6 +1572,77 @@ function normalizeSummary(r: Selectable<MetricSummaryTable>): MetricSummaryTable
     chunks: Number(r.chunks),
   };
 }
+
+/**
+ * The chunks and summaries that add `series` to a run whose stored summaries are `current`: the
+ * fragments of one key merged into one summary, chunks numbered on from the stored count.
+ */
+function encodeMetrics(
+  runId: string,
+  series: MetricSeriesInput[],
+  current: Map<string, MetricSummaryTable>,
+): { chunks: Array<Selectable<DB["metric_chunks"]>>; summaries: MetricSummaryTable[] } {
+  // Merge fragments of the same key so each key gets one summary update.
+  const byKey = new Map<string, MetricSeriesInput[]>();
+  for (const s of series) {
+    const list = byKey.get(s.key) ?? [];
+    if (list.length === 0) byKey.set(s.key, list);
+    list.push(s);
+  }
+  const chunks: Array<Selectable<DB["metric_chunks"]>> = [];
+  const summaries: MetricSummaryTable[] = [];
+  for (const [key, parts] of byKey) {
+    const prev = current.get(key);
+    let seq = prev ? prev.chunks : 0;
+    let sum: MetricSummaryTable | null = prev ?? null;
+    for (const part of parts) {
+      const total = part.values.length;
+      for (let off = 0; off < total; off += CHUNK_POINTS) {
+        const end = Math.min(total, off + CHUNK_POINTS);
+        const cols: SeriesColumns =
+          off === 0 && end === total
+            ? part
+            : {
+                steps: part.steps.subarray(off, end),
+                timestamps: part.timestamps.subarray(off, end),
+                values: part.values.subarray(off, end),
+              };
+        const st = seriesStats(cols);
+        chunks.push({
+          run_id: runId,
+          key,
+          seq: seq++,
+          n: st.n,
+          min_step: st.minStep,
+          max_step: st.maxStep,
+          data: encodeChunk(cols),
+        });
+        sum = mergeSummary(sum, runId, key, cols, st);
+      }
+    }
+    sum!.chunks = seq;
+    summaries.push(sum!);
+  }
+  return { chunks, summaries };
+}
+
+/**
+ * A stored summary merged with a batch's (`excluded`) in SQL, as mergeSummary merges them: the
+ * latest point is the one at the higher step (the batch's on a tie), min and max ignore NULL,
+ * counts add up.
+ */
+const MERGED_SUMMARY = [
+  ...["last_value", "last_nan", "last_step", "last_timestamp"].map(
+    (c) =>
+      `${c} = CASE WHEN excluded.last_step >= metric_summary.last_step THEN excluded.${c} ELSE metric_summary.${c} END`,
+  ),
+  "min_value = CASE WHEN excluded.min_value IS NULL OR metric_summary.min_value < excluded.min_value THEN metric_summary.min_value ELSE excluded.min_value END",
+  "max_value = CASE WHEN excluded.max_value IS NULL OR metric_summary.max_value > excluded.max_value THEN metric_summary.max_value ELSE excluded.max_value END",
+  "count = metric_summary.count + excluded.count",
+  "chunks = metric_summary.chunks + excluded.chunks",
+].join(", ");
+
+const CHUNK_CASTS = ["", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "BYTEA"] as const;
 
 function mergeSummary(
   prev: MetricSummaryTable | null,
